@@ -1,0 +1,44 @@
+"""Named actions and the roles that hold them. docs/permissions.md lists the same table."""
+
+from __future__ import annotations
+
+ACTIONS: dict[str, str] = {
+    "dashboard.read": "See aggregate counts, curves and maps of the jurisdiction",
+    "jurisdiction.read": "List the jurisdiction tree",
+    "jurisdiction.import": "Import or replace jurisdiction nodes and boundaries",
+    "person.read": "See person records (ID numbers and phones masked)",
+    "person.create": "Register persons",
+    "person.update": "Edit person records",
+    "person.merge": "Review duplicate persons and merge them",
+    "person.unmask": "See full ID numbers and phones (each unmasking is audited)",
+    "person.import": "Import persons from CSV/XLSX",
+    "case.read": "See cases",
+    "case.create": "Register cases",
+    "case.update": "Edit case dates, origin, outcome and notes",
+    "case.classify": "Change a case's classification or severity",
+    "case.import": "Import cases from CSV/XLSX",
+    "data.export": "Export lists to CSV (audited; masked unless the role may unmask)",
+    "audit.read": "Read and filter the audit log",
+    "user.manage": "Create users and change their roles",
+}
+
+_READ = {"dashboard.read", "jurisdiction.read", "person.read", "case.read"}
+
+ROLES: dict[str, frozenset[str]] = {
+    "admin": frozenset(ACTIONS),
+    "commander": frozenset(_READ | {"person.unmask", "data.export", "audit.read"}),
+    "epidemiologist": frozenset(_READ | {
+        "person.create", "person.update", "person.merge", "person.unmask", "person.import",
+        "case.create", "case.update", "case.classify", "case.import", "data.export",
+    }),
+    "lab_operator": frozenset(_READ | {"person.create", "case.create", "person.import"}),
+    "quarantine_manager": frozenset(_READ | {"person.update", "person.unmask"}),
+    "grid_worker": frozenset(_READ | {"person.create", "person.update"}),
+    "supply_officer": frozenset({"dashboard.read", "jurisdiction.read"}),
+    "auditor": frozenset(_READ | {"audit.read"}),
+}
+
+ROLE_NAMES_ZH = {
+    "admin": "系统管理员", "commander": "指挥长", "epidemiologist": "流调员", "lab_operator": "检测人员",
+    "quarantine_manager": "隔离点管理员", "grid_worker": "网格员", "supply_officer": "物资保障员", "auditor": "督查审计员",
+}

@@ -1,0 +1,98 @@
+"""One settings class for the whole platform; bad values fail at start-up, not mid-request."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    demo = "demo"
+    production = "production"
+    test = "test"
+
+
+def default_data_dir() -> Path:
+    return Path(user_data_dir("fangkong", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Read from `FANGKONG_*` environment variables; see docs/settings.md."""
+
+    model_config = SettingsConfigDict(env_prefix="FANGKONG_", extra="forbid", validate_default=True)
+
+    environment: Environment = Environment.production
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    secret_key: str | None = None
+    default_language: str = "zh_Hans"
+    timezone: str = "Asia/Shanghai"
+    token_ttl_minutes: int = Field(default=480, ge=5, le=60 * 24 * 30)
+    session_ttl_minutes: int = Field(default=720, ge=5, le=60 * 24 * 30)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    report_deadline_hours: float = Field(default=2.0, gt=0, le=72)
+    map_tile_url: str | None = None
+    page_size_max: int = Field(default=200, ge=10, le=1000)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("FANGKONG_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql") and not value.startswith("postgresql+psycopg"):
+            raise ValueError("use the psycopg 3 driver: postgresql+psycopg://user@host/db")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        from fangkong.i18n import LANGUAGES
+
+        if value not in LANGUAGES:
+            raise ValueError(f"default_language must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _data_dir_absolute(self) -> "Settings":
+        self.data_dir = self.data_dir.expanduser().resolve()
+        return self
+
+    @property
+    def url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'fangkong.db'}"
+
+    def resolved_secret(self) -> str:
+        """The signing key: configured, or generated once and kept in the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,14 @@
+"""Every ORM model, imported once so Alembic and the app see the whole schema."""
+
+from fangkong.audit.models import AuditEntry
+from fangkong.auth.models import User, WebSession
+from fangkong.cases.models import Case, ClassificationChange
+from fangkong.db import Base
+from fangkong.geo.models import Jurisdiction
+from fangkong.interop.models import ImportBatch
+from fangkong.people.models import DuplicateCandidate, Person
+
+__all__ = [
+    "AuditEntry", "Base", "Case", "ClassificationChange", "DuplicateCandidate", "ImportBatch",
+    "Jurisdiction", "Person", "User", "WebSession",
+]
