@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import typer
@@ -25,7 +27,9 @@ def demo(data_dir: DataDir = None, no_serve: bool = typer.Option(False, "--no-se
     settings = settings_for(data_dir or Path(default_data_dir()) / "demo", environment="demo")
     upgrade(settings.url)
     started = time.perf_counter()
-    city = build_city(seed=seed, persons=persons)
+    # The outbreak ends yesterday, so the dashboard's clocks and curves read as a live situation.
+    end = datetime.now(ZoneInfo(settings.timezone)).date() - timedelta(days=1)
+    city = build_city(seed=seed, persons=persons, end=end)
     with session_scope(settings.url) as session:
         fresh = geo.count(session=session) == 0
         logins = seed_city(session=session, city=city) if fresh else demo_logins(city)

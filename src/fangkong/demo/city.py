@@ -354,11 +354,13 @@ def _other_regions_for(year: int) -> tuple[tuple[str, ...], np.ndarray]:
 # --------------------------------------------------------------------------------------
 
 # Growth: doubling about every 4.5 days (r = ln 2 / 4.5), in line with early Omicron waves
-# in Chinese cities in spring 2022 (illustrative). During the last week the growth rate
-# falls steadily to a mild decline, as after control measures.
+# in Chinese cities in spring 2022 (illustrative). In the last week, as after control
+# measures, the growth rate falls over 3 days to a mild decline and stays there: daily
+# counts level off and then ease.
 _DOUBLING_DAYS = 4.5
 _SLOWDOWN_DAYS = 7
-_FINAL_GROWTH = -0.08  # per day, at `end`
+_RAMP_DAYS = 3
+_FINAL_GROWTH = -0.06  # per day
 
 # Serial interval (onset to onset) weights for lags of 1..10 days: a discretised gamma
 # with mean ~3.5 days. The 9th-edition diagnosis and treatment protocol (新型冠状病毒肺炎
@@ -617,7 +619,9 @@ def _daily_intensity(days: int) -> np.ndarray:
     growth = np.full(days, r0)
     slow = min(_SLOWDOWN_DAYS, max(days - 1, 0))
     if slow:
-        growth[days - slow:] = np.linspace(r0, _FINAL_GROWTH, slow + 1)[1:]
+        ramp = min(_RAMP_DAYS, slow)
+        growth[days - slow:] = _FINAL_GROWTH
+        growth[days - slow:days - slow + ramp] = np.linspace(r0, _FINAL_GROWTH, ramp + 1)[1:]
     lam = np.exp(np.cumsum(growth) - growth[0])
     if days > 1:
         lam[0] = 0.0  # day 0 holds only the seed cases
@@ -773,7 +777,7 @@ def _build_cases(
                           _largest_remainder(len(confirmed), [s for _, s in _SEVERITY_SHARES])))
     pool = confirmed.copy()
     age_c = case_age
-    for level, weight in (("critical", [0.5, 3.0, 12.0, 20.0]), ("severe", [0.5, 3.0, 12.0, 20.0]),
+    for level, weight in (("critical", [0.2, 2.0, 15.0, 30.0]), ("severe", [0.2, 2.0, 15.0, 30.0]),
                           ("moderate", [1.0, 1.5, 2.0, 2.5])):
         k = min(sev_counts[level], len(pool))
         if k:
@@ -838,7 +842,7 @@ def _build_cases(
             key = severity[i] if cls == "confirmed" else cls
             if since_diag[i] >= _RECOVERY_DAYS[key] + jitter[i]:
                 outcome[i] = "recovered"
-    eligible = np.flatnonzero(np.isin(severity, ["severe", "critical"]) & (case_age >= 65) & (since_diag >= 3))
+    eligible = np.flatnonzero(np.isin(severity, ["severe", "critical"]) & (case_age >= 60) & (since_diag >= 2))
     if len(eligible):
         p_die = np.where(severity[eligible] == "critical", 0.6, 0.2)
         died = eligible[rng.random(len(eligible)) < p_die]

@@ -364,7 +364,20 @@ def _latin1_bytes(text: str) -> bytes | None:
     return bytes(out)
 
 
+# A space right after a Latin-1 letter/symbol: in 'å¼ ä¸‰' the space was a
+# no-break space (byte A0, the end of '张' = E5 BC A0) until an editor or a copy
+# and paste normalised it.
+_NBSP_LOST_RE = re.compile("(?<=[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2122]) ")
+
+
 def _repair_utf8_read_as_latin1(text: str) -> str | None:
+    fixed = _repair_latin1_rounds(text)
+    if fixed is None and " " in text:
+        fixed = _repair_latin1_rounds(_NBSP_LOST_RE.sub("\u00a0", text))
+    return fixed
+
+
+def _repair_latin1_rounds(text: str) -> str | None:
     fixed = text
     for _ in range(3):  # undo up to three rounds of double encoding
         data = _latin1_bytes(fixed)
