@@ -178,10 +178,12 @@ def read(*, session: Session, actor: Actor, case_id: int, unmask: bool = False) 
 def list_statement(
     *, actor: Actor, classification: list[str] | None = None, jurisdiction_code: str | None = None,
     date_field: str = "onset", date_from: date | None = None, date_to: date | None = None,
-    q: str | None = None, report_status: str | None = None,
+    q: str | None = None, report_status: str | None = None, person_id: int | None = None,
 ) -> Select:
     """Cases in the actor's subtree with their person's name, filtered; ordered newest first by key."""
     stmt = scoped(select(Case, Person.name).join(Person, Person.id == Case.person_id), actor, Case.jurisdiction_code)
+    if person_id is not None:
+        stmt = stmt.where(Case.person_id == person_id)
     if classification:
         unknown = set(classification) - set(rules.CLASSIFICATIONS)
         if unknown:

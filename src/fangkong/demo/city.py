@@ -842,7 +842,7 @@ def _build_cases(
             key = severity[i] if cls == "confirmed" else cls
             if since_diag[i] >= _RECOVERY_DAYS[key] + jitter[i]:
                 outcome[i] = "recovered"
-    eligible = np.flatnonzero(np.isin(severity, ["severe", "critical"]) & (case_age >= 60) & (since_diag >= 2))
+    eligible = np.flatnonzero(np.isin(severity, ["severe", "critical"]) & (case_age >= 60) & (since_diag >= 3))
     if len(eligible):
         p_die = np.where(severity[eligible] == "critical", 0.6, 0.2)
         died = eligible[rng.random(len(eligible)) < p_die]

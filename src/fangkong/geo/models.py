@@ -16,3 +16,8 @@ class Jurisdiction(Base):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
     # GeoJSON geometry (WGS-84) as text: kept whole, served to the map as it is.
     geometry: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def jurisdiction_code(self) -> str:
+        """A node is its own jurisdiction, so permission checks treat it like any record."""
+        return self.code

@@ -53,14 +53,14 @@ def parse_resident_id(value: str, *, today: date | None = None) -> ResidentId:
         raise IdError(f"birth date {birth.isoformat()} in the ID is impossible")
     if number[:2] not in _PROVINCES:
         raise IdError(f"region code {number[:6]} names no province")
-    return ResidentId(number, birth, "male" if int(number[16]) % 2 else "female", number[:6], region_name(number[:6]))
+    return ResidentId(number, birth, "male" if int(number[16]) % 2 else "female", number[:6], region_name(number[:6], birth.year))
 
 
 @lru_cache(maxsize=8192)
-def region_name(code: str) -> str | None:
-    """County name of a GB/T 2260 code (current or historical), from python-stdnum's table."""
+def region_name(code: str, year: int) -> str | None:
+    """County name of a GB/T 2260 code as it was in `year` (codes are reassigned), from python-stdnum."""
     try:
-        places = ric.get_birth_place(code + "19700101" + "0000")
+        places = ric.get_birth_place(f"{code}{year:04d}01010000")
     except Exception:  # stdnum raises its own InvalidComponent for unknown counties
         return None
     return places.get("county") if isinstance(places, dict) else None
