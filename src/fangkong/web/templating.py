@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -77,9 +77,23 @@ def environment(language: str) -> Environment:
     env.filters.update(date=_date_filter(language), datetime=_datetime_filter(language),
                        number=_number_filter(language), percent=_percent_filter(language),
                        input_value=local_input)
-    env.globals.update(label=labels.labeller(catalogue), languages=LANGUAGES, language=language,
+    label = labels.labeller(catalogue)
+    env.globals.update(label=label, choices=lambda kind, codes: [(c, label(kind, c)) for c in codes], msg=partial(labels.translate_message, catalogue),
+                       languages=LANGUAGES, language=language,
                        html_lang={"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}[language])
     return env
+
+
+ACTION_SEGMENTS = ("edit", "classify", "unmask", "dismiss")
+
+
+def _here(request: Request) -> str:
+    """This page's address, to come back to after switching language (a form post → the page it came from)."""
+    path = request.url.path
+    if request.method == "GET":
+        return path + (f"?{request.url.query}" if request.url.query else "")
+    head, _, last = path.rpartition("/")
+    return head if last in ACTION_SEGMENTS and head else path
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
@@ -89,7 +103,8 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     language = getattr(request.state, "language", None) or "zh_Hans"
     ctx = {"request": request, "web": state, "actor": state.actor if state else None,
            "csrf_token": getattr(request.state, "csrf_token", ""),
-           "can": state.can if state else (lambda *a, **k: False), "flash": request.query_params.get("flash")}
+           "can": state.can if state else (lambda *a, **k: False), "flash": request.query_params.get("flash"),
+           "here": _here(request)}
     ctx.update(context or {})
     html = environment(language).get_template(template).render(ctx)
     response = HTMLResponse(html, status_code=status_code, headers=headers)
