@@ -366,10 +366,12 @@ class Server:
         env = {**os.environ, "FANGKONG_DATA_DIR": str(data_dir), "FANGKONG_DATABASE_URL": url}
         self.log = log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "fangkong.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", "1", "--log-level", "warning", "--no-access-log"],
+            [sys.executable, "-m", "uvicorn", "bench_app:create", "--factory", "--app-dir", str(HERE),
+             "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1", "--log-level", "warning",
+             "--no-access-log"],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.log_path = log_path
+        self.mode = "?"
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         import httpx
@@ -380,6 +382,9 @@ class Server:
                 raise RuntimeError(f"server exited: {self.log_path.read_text(errors='replace')[-2000:]}")
             try:
                 if httpx.get(f"{self.base}/api/v1/health", timeout=2).status_code == 200:
+                    self.log.flush()
+                    text = self.log_path.read_text(errors="replace")
+                    self.mode = text.split("BENCH_APP_MODE=", 1)[1].splitlines()[0] if "BENCH_APP_MODE=" in text else "?"
                     return
             except httpx.HTTPError:
                 pass
@@ -530,6 +535,7 @@ class BackendResult:
     imports: dict[str, dict] = field(default_factory=dict)
     scenarios: list[ScenarioResult] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    app_mode: str = ""
 
 
 def run_backend(backend: str, args, persons_csv: Path, cases_csv: Path, log) -> BackendResult:
@@ -565,6 +571,9 @@ def run_backend(backend: str, args, persons_csv: Path, cases_csv: Path, log) -> 
 
         server = Server(data_dir, url, data_dir / "server.log")
         server.wait_ready()
+        result.app_mode = server.mode
+        if server.mode != "create_app":
+            log(f"[{backend}] WARNING: serving {server.mode}, not the full create_app()")
         toks = tokens(server.base)
         for name, (user, _, _) in SCENARIOS.items():
             res = run_scenario(server, name, toks[user], paths[name], args.clients, args.serial_requests)
@@ -631,7 +640,7 @@ def render(results: dict[str, BackendResult], summary: list[dict], meta: dict) -
     console = Console(record=True, width=200)
     for backend, r in results.items():
         t = Table(title=f"{backend}: {r.counts.get('persons', 0):,} persons, {r.counts.get('cases', 0):,} cases, "
-                        f"{meta['clients']} clients", title_justify="left")
+                        f"{meta['clients']} clients, app: {r.app_mode}", title_justify="left")
         for col in ("scenario", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s",
                     "1-client p50", "1-client p95", "server CPU %", "client CPU %", "target p95"):
             t.add_column(col, justify="left" if col == "scenario" else "right")
@@ -715,7 +724,7 @@ def main(argv: list[str] | None = None) -> dict:
     text = render(results, summary, meta)
     doc = {"meta": meta, "targets": {"first_page_and_detail_p95_ms": 50.0,
                                      "import_persons_sqlite_rows_per_s": TARGET_IMPORT_PERSONS_SQLITE},
-           "backends": {b: {"url": r.url, "counts": r.counts, "imports": r.imports,
+           "backends": {b: {"url": r.url, "app": r.app_mode, "counts": r.counts, "imports": r.imports,
                             "scenarios": [asdict(s) for s in r.scenarios]} for b, r in results.items()},
            "summary": summary, "table": text}
     path = args.out / f"results-{args.persons}-{args.cases}-{args.clients}c.json"

@@ -67,3 +67,20 @@ def test_create_and_classify_through_the_api(api):
     assert r.status_code == 422 and r.json()["field"] == "reason"
     assert api.post(f"/api/v1/cases/{case['id']}/classification", json={"classification": "excluded"},
                     user="lab").status_code == 403
+
+
+def test_export_is_masked_unless_unmasked_with_permission_and_audited(api):
+    masked = api.get("/api/v1/cases/export.csv?classification=confirmed", user="commander")
+    assert masked.status_code == 200 and masked.headers["content-type"].startswith("text/csv")
+    lines = masked.text.lstrip("\ufeff").splitlines()
+    header = lines[0].split(",")
+    rid = header.index("resident_id")
+    values = [line.split(",")[rid] for line in lines[1:] if line.split(",")[rid]]
+    assert values and all("**********" in v for v in values)
+    assert all(line.split(",")[header.index("classification")] == "confirmed" for line in lines[1:])
+    plain = api.get("/api/v1/cases/export.csv?classification=confirmed&unmask=true", user="commander").text
+    assert "**********" not in plain
+    assert api.get("/api/v1/cases/export.csv", user="auditor").status_code == 403
+    assert api.get("/api/v1/cases/export.csv?unmask=true", user="lab").status_code == 403
+    entries = api.get("/api/v1/audit?action=case.export", user="admin").json()["items"]
+    assert [e["detail"].split(";")[0].endswith("UNMASKED") for e in entries] == [True, False]

@@ -117,6 +117,15 @@ def probe_cases(api, f):
     assert f["case"] not in [i["id"] for i in _list(api, f"/api/v1/cases?q={f['case']}").json()["items"]]
 
 
+def probe_case_export(api, f):
+    r = api.get("/api/v1/cases/export.csv?unmask=true", user="epi_district")
+    assert r.status_code == 200
+    rows = [line.split(",") for line in r.text.lstrip("\ufeff").splitlines()]
+    code_col = rows[0].index("jurisdiction_code")
+    assert len(rows) > 1 and all(row[code_col].startswith(HOME) for row in rows[1:])
+    assert api.get(f"/api/v1/cases/export.csv?jurisdiction_code={f['node']}", user="epi_district").status_code == 404
+
+
 def probe_case_create(api, f):
     body = {"person_id": f["person"], "classification": "suspected"}
     assert api.post("/api/v1/cases", json=body, user="epi_district").status_code == 404
@@ -160,6 +169,7 @@ PROBES = {
     "PATCH /api/v1/persons/{person_id}": probe_person_update,
     "GET /api/v1/cases": probe_cases,
     "POST /api/v1/cases": probe_case_create,
+    "GET /api/v1/cases/export.csv": probe_case_export,
     "GET /api/v1/cases/{case_id}": probe_case,
     "PATCH /api/v1/cases/{case_id}": probe_case_update,
     "POST /api/v1/cases/{case_id}/classification": probe_case_classify,

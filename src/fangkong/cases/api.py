@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from fangkong.cases import service as cases
+from fangkong.cases.export import export_csv
 from fangkong.cases.schemas import CaseCreate, CasePage, CaseRead, CaseUpdate, ClassifyRequest
 from fangkong.deps import ApiActor, SessionDep, SettingsDep
 
@@ -27,6 +28,21 @@ def list_cases(
         date_from=date_from, date_to=date_to, q=q, report_status=report_status,
     )
     return CasePage(items=items, next=nxt)
+
+
+@router.get("/export.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def export_cases(
+    session: SessionDep, actor: ApiActor,
+    classification: list[str] | None = Query(None), jurisdiction_code: str | None = None,
+    date_field: Literal["onset", "report"] = "onset", date_from: date | None = None, date_to: date | None = None,
+    q: str | None = None, report_status: Literal["met", "late", "open"] | None = None, unmask: bool = False,
+) -> Response:
+    """The filtered line list as CSV; ID numbers and phones masked unless `unmask` (permission, audited)."""
+    text, _ = export_csv(session=session, actor=actor, unmask=unmask, classification=classification,
+                         jurisdiction_code=jurisdiction_code, date_field=date_field, date_from=date_from,
+                         date_to=date_to, q=q, report_status=report_status)
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="cases.csv"'})
 
 
 @router.post("", response_model=CaseRead, status_code=201)

@@ -228,6 +228,10 @@ def list_cases(*, session: Session, actor: Actor, limit: int = 50, cursor: str |
     rows = session.execute(stmt.order_by(Case.id.desc()).limit(limit + 1)).all()
     nxt = encode_cursor([rows[limit - 1][0].id]) if len(rows) > limit else None
     now = utcnow()
+    # A page of cases shows names: a read of personal data, kept in the audit log like any other.
+    audit.record(session=session, actor=actor, action="case.list", resource_type="case",
+                 jurisdiction_code=actor.jurisdiction_code,
+                 detail=f"{min(len(rows), limit)} rows; filters {({k: v for k, v in filters.items() if v})}")
     return [CaseListItem(**_item(c, name, now)) for c, name in rows[:limit]], nxt
 
 

@@ -15,10 +15,16 @@ Encoding detection (CSV only; XLSX stores Unicode):
 
 * UTF-8 with BOM -> ``'utf-8-sig'``; strict UTF-8 -> ``'utf-8'``;
 * otherwise the Chinese legacy families: ``'gb18030'`` (superset of GBK /
-  GB2312, never plain ``gbk``) or ``'big5'`` (``big5hkscs`` as a fallback
-  codec, still reported as ``'big5'``).  Both are tried strictly; when both
-  succeed the decoding with fewer implausible characters wins (see
-  :func:`uncommon_char_count`); charset_normalizer breaks ties.
+  GB2312, never plain ``gbk``) or ``'big5'`` (``cp950`` / ``big5hkscs`` as
+  fallback codecs, still reported as ``'big5'``).  Both families are tried
+  strictly; when both succeed the decoding with fewer implausible characters
+  wins (:func:`uncommon_char_count`); a tie goes to charset_normalizer when
+  there is enough text for it to judge, else to GB18030 (on a few characters
+  charset_normalizer leans to Big5 even for GBK bytes).
+
+Every non-ASCII cell is checked for mojibake (see :func:`mojibake_problem`);
+pure-ASCII files and rows made only of ASCII and frequent Chinese characters
+take a fast path, so a million-row file reads in a few seconds.
 
 Pure engine code: no web framework or ORM imports.
 """
@@ -38,7 +44,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["RowError", "TableError", "Table", "read_table", "uncommon_char_count"]
+__all__ = ["RowError", "TableError", "Table", "read_table", "mojibake_problem", "uncommon_char_count"]
 
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx")
 _MAX_QUOTE = 30          # characters of a bad cell quoted in a message
@@ -256,9 +262,11 @@ def _decode_csv_bytes(raw: bytes) -> tuple[str, str] | None:
     gb = _strict(raw, "gb18030")
     if gb is not None:
         candidates["gb18030"] = gb
-    big5 = _strict(raw, "big5")
-    if big5 is None:
-        big5 = _strict(raw, "big5hkscs")
+    big5 = None
+    for codec in ("big5", "cp950", "big5hkscs"):  # Windows and Hong Kong supersets
+        big5 = _strict(raw, codec)
+        if big5 is not None:
+            break
     if big5 is not None:
         candidates["big5"] = big5
 
@@ -389,6 +397,10 @@ def _repair_utf8_read_as_latin1(text: str) -> str | None:
     fixed = _repair_latin1_rounds(text)
     if fixed is None and " " in text:
         fixed = _repair_latin1_rounds(_NBSP_LOST_RE.sub("\u00a0", text))
+        # Guessing the lost byte is only safe when it lands inside Chinese
+        # text: Irish 'Ó Briain' would otherwise "repair" to 'ӠBriain'.
+        if fixed is not None and (not _HAS_CJK_RE.search(fixed) or _UNUSUAL_RE.search(fixed)):
+            fixed = None
     return fixed
 
 
@@ -457,14 +469,18 @@ def mojibake_problem(text: str) -> str | None:
 
 
 # --------------------------------------------------------------------------- #
-# Readers: both yield (row number, cells) or (row number, RowError)
+# Readers: each yields one item per spreadsheet row, in order: the row's
+# cells, or a RowError for a row that cannot be parsed (the row still counts)
 # --------------------------------------------------------------------------- #
 
 _Record = "list[str] | RowError"  # one record per spreadsheet row, in order
 
 
+_FIRST_LINE_RE = re.compile(r"[\r\n]*([^\r\n]*)")
+
+
 def _csv_records(text: str) -> Iterator[_Record]:
-    first_line = text.split("\n", 1)[0]
+    first_line = _FIRST_LINE_RE.match(text).group(1)  # the header line, without copying the text
     delimiter = "\t" if ("\t" in first_line and "," not in first_line) else ","
     if '"' not in text:
         # No quote character anywhere: the csv module would split every line
@@ -483,7 +499,13 @@ def _split_records(text: str, delimiter: str) -> Iterator[_Record]:
     return (line.split(delimiter) for line in lines)
 
 
+_FIELD_SIZE_LIMIT = 1 << 28  # characters; csv's default 131,072 is too small for GeoJSON cells
+
+
 def _quoted_csv_records(text: str, delimiter: str) -> Iterator[_Record]:
+    # The limit is process-wide; only ever raise it (harmless for other users).
+    if csv.field_size_limit() < _FIELD_SIZE_LIMIT:
+        csv.field_size_limit(_FIELD_SIZE_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rowno = 0
     while True:

@@ -142,6 +142,13 @@ def search_statement(
     return stmt
 
 
+def _masked_query(q: str | None) -> str:
+    q = (q or "").strip()
+    if len(q) == 18:
+        return mask_resident_id(q)
+    return mask_phone(q) if q.isdigit() and len(q) >= 7 else q
+
+
 def search(
     *, session: Session, actor: Actor, q: str | None = None, jurisdiction_code: str | None = None,
     limit: int = 50, cursor: str | None = None, unmask: bool = False,
@@ -156,9 +163,7 @@ def search(
     rows = list(session.scalars(stmt.order_by(Person.id.desc()).limit(limit + 1)))
     nxt = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     rows = rows[:limit]
-    if q or unmask:
-        # Looking a person up by ID number or phone is a read of personal data.
-        audit.record(session=session, actor=actor, action="person.unmask" if unmask else "person.search",
-                     resource_type="person", detail=f"q={(mask_resident_id(q) if q and len(q) == 18 else q) or ''} "
-                     f"results={len(rows)}", jurisdiction_code=actor.jurisdiction_code)
+    # Every page of persons is a read of personal data; ID numbers in the query are kept masked.
+    audit.record(session=session, actor=actor, action="person.unmask" if unmask else "person.search",
+                 resource_type="person", detail=f"q={_masked_query(q)} results={len(rows)}", jurisdiction_code=actor.jurisdiction_code)
     return [to_read(p, unmask=unmask) for p in rows], nxt

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from fangkong.authz import allowed
 from fangkong.cases import stats
 from fangkong.deps import SettingsDep
 from fangkong.i18n import translations
 from fangkong.web.deps import WebActor, WebSessionDep
-from fangkong.web.labels import LABELS
+from fangkong.web.labels import LABELS, N_
 from fangkong.web.templating import render
 
 router = APIRouter()
@@ -21,7 +22,7 @@ def _area_name(language: str):
     return name
 
 
-def _chart_data(result: stats.Dashboard, language: str, tile_url: str | None) -> dict:
+def _chart_data(result: stats.Dashboard, language: str, tile_url: str | None, link_cases: bool) -> dict:
     """What app.js draws: the curve's series and the areas as GeoJSON, with the words it shows."""
     tr = translations(language).gettext
     area_name = _area_name(language)
@@ -33,10 +34,10 @@ def _chart_data(result: stats.Dashboard, language: str, tile_url: str | None) ->
               for key, counts in result.curve.get("series", {}).items()]
     return {
         "curve": {"dates": result.curve.get("dates", []), "series": series},
-        "map": {"type": "FeatureCollection", "features": features, "tileUrl": tile_url},
-        "words": {"cases": tr("Cases"), "confirmed": tr(LABELS["classification"]["confirmed"]),
-                  "asymptomatic": tr(LABELS["classification"]["asymptomatic"]), "legend": tr("Cases by area"),
-                  "onset": tr("Onset date"), "noData": tr("No cases with an onset date yet.")},
+        "map": {"type": "FeatureCollection", "features": features, "tileUrl": tile_url}, "linkCases": link_cases,
+        "words": {"cases": tr(N_("Cases")), "confirmed": tr(LABELS["classification"]["confirmed"]),
+                  "asymptomatic": tr(LABELS["classification"]["asymptomatic"]), "legend": tr(N_("Cases by area")),
+                  "onset": tr(N_("Onset date")), "noData": tr(N_("No cases with an onset date yet."))},
     }
 
 
@@ -46,5 +47,5 @@ def dashboard(request: Request, session: WebSessionDep, actor: WebActor, setting
     language = request.state.language
     return render(request, "dashboard.html", {
         "nav": "dashboard", "stats": result, "area_name": _area_name(language), "tile_url": settings.map_tile_url,
-        "data": _chart_data(result, language, settings.map_tile_url),
+        "data": _chart_data(result, language, settings.map_tile_url, bool(allowed(actor, "case.read"))),
     })

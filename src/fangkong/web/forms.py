@@ -62,7 +62,7 @@ def values(form: FormData, fields: tuple[str, ...], *, datetimes: tuple[str, ...
     for name in fields:
         if name not in form:
             continue
-        raw = str(form.get(name, "")).strip() if name not in keep_blank else str(form.get(name, ""))
+        raw = _text(form, name) if name not in keep_blank else _text(form, name, strip=False)
         if raw == "" and name not in keep_blank:
             out[name] = None
         elif name in datetimes:
@@ -79,7 +79,13 @@ def values(form: FormData, fields: tuple[str, ...], *, datetimes: tuple[str, ...
 
 def changed(form: FormData, original: dict[str, str]) -> list[str]:
     """Fields whose posted text differs from what the form showed (unchanged ones are not sent on)."""
-    return [k for k, shown in original.items() if k in form and str(form.get(k, "")).strip() != shown.strip()]
+    return [k for k, shown in original.items() if k in form and _text(form, k) != shown.replace("\r\n", "\n").strip()]
+
+
+def _text(form: FormData, name: str, *, strip: bool = True) -> str:
+    # Browsers send textarea line breaks as CRLF; the records keep LF.
+    text = str(form.get(name, "")).replace("\r\n", "\n")
+    return text.strip() if strip else text
 
 
 def build(model: type[M], data: dict[str, Any], *, prefix: str = "") -> M:

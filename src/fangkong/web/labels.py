@@ -40,6 +40,10 @@ LABELS: dict[str, dict[str, str]] = {
         "province": N_("Province"), "city": N_("City"), "district": N_("District"), "street": N_("Street"),
         "community": N_("Community"), "grid": N_("Grid"),
     },
+    "dup_reason": {
+        "birth_date": N_("same birth date"), "phone": N_("same phone"), "name": N_("same name"),
+        "resident_id~typo": N_("ID numbers differ by a typo"),
+    },
     "date_field": {"onset": N_("Onset date"), "report": N_("Report date")},
     "flash": {
         "saved": N_("Saved."), "classified": N_("Classification changed."), "created": N_("Case registered."),
@@ -85,6 +89,7 @@ KNOWN_MESSAGES = (
     N_("the text is too long"),
     N_("not a number"),
     N_("no such record"),
+    N_("the form's security token is missing or out of date; reload the page and try again"),
 )
 
 
