@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from fangkong.auth import service as auth
 from fangkong.authz import Actor
 from fangkong.config import Settings
-from fangkong.db import session_factory
+from fangkong.db import session_scope
 from fangkong.errors import Unauthorized
 
 
@@ -25,15 +25,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 def get_session(settings: SettingsDep) -> Iterator[Session]:
     """One unit of work per request: commit once at the end, roll back on any error."""
-    session = session_factory(settings.url)()
-    try:
+    with session_scope(settings.url) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

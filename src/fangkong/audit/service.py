@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from fangkong.audit.models import AuditEntry
 from fangkong.authz import Actor, scoped
-from fangkong.kit.pagination import decode_cursor, encode_cursor
+from fangkong.kit.pagination import keyset_page
 
 
 def _plain(value: Any) -> Any:
@@ -61,9 +61,4 @@ def list_entries(
         stmt = stmt.where(AuditEntry.at >= since)
     if until:
         stmt = stmt.where(AuditEntry.at < until)
-    key = decode_cursor(cursor)
-    if key:
-        stmt = stmt.where(AuditEntry.id < int(key[0]))
-    rows = list(session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit + 1)))
-    nxt = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    return rows[:limit], nxt
+    return keyset_page(session, stmt, AuditEntry.id, limit=limit, cursor=cursor)

@@ -19,7 +19,7 @@ from fangkong.config import get_settings
 from fangkong.db import utcnow
 from fangkong.errors import Conflict, Invalid, NotFound
 from fangkong.geo import service as geo
-from fangkong.kit.pagination import decode_cursor, encode_cursor
+from fangkong.kit.pagination import keyset_page
 from fangkong.people import service as people
 from fangkong.people.models import Person
 
@@ -222,17 +222,13 @@ def list_cases(*, session: Session, actor: Actor, limit: int = 50, cursor: str |
                **filters) -> tuple[list[CaseListItem], str | None]:
     require(actor, "case.read")
     stmt = list_statement(actor=actor, **filters)
-    key = decode_cursor(cursor)
-    if key:
-        stmt = stmt.where(Case.id < int(key[0]))
-    rows = session.execute(stmt.order_by(Case.id.desc()).limit(limit + 1)).all()
-    nxt = encode_cursor([rows[limit - 1][0].id]) if len(rows) > limit else None
+    rows, nxt = keyset_page(session, stmt, Case.id, limit=limit, cursor=cursor)
     now = utcnow()
     # A page of cases shows names: a read of personal data, kept in the audit log like any other.
     audit.record(session=session, actor=actor, action="case.list", resource_type="case",
                  jurisdiction_code=actor.jurisdiction_code,
-                 detail=f"{min(len(rows), limit)} rows; filters {({k: v for k, v in filters.items() if v})}")
-    return [CaseListItem(**_item(c, name, now)) for c, name in rows[:limit]], nxt
+                 detail=f"{len(rows)} rows; filters {({k: v for k, v in filters.items() if v})}")
+    return [CaseListItem(**_item(c, name, now)) for c, name in rows], nxt
 
 
 def repoint_person(*, session: Session, from_id: int, to_id: int) -> int:

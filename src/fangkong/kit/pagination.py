@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import json
 
+from sqlalchemy import ColumnElement, Select
+from sqlalchemy.orm import Session
+
 from fangkong.errors import Invalid
 
 
@@ -24,3 +27,23 @@ def decode_cursor(cursor: str | None) -> list | None:
     if not isinstance(key, list):
         raise Invalid("cursor is not one this server issued", field="cursor")
     return key
+
+
+def keyset_page(session: Session, stmt: Select, key: ColumnElement, *, limit: int, cursor: str | None) -> tuple[list, str | None]:
+    """One page of `stmt`, newest first by the integer `key` column: rows and the next cursor (or None).
+
+    Rows are what the statement selects: entities when it selects one entity, tuples otherwise.
+    """
+    after = decode_cursor(cursor)
+    if after:
+        try:
+            stmt = stmt.where(key < int(after[0]))
+        except (TypeError, ValueError) as exc:
+            raise Invalid("cursor is not one this server issued", field="cursor") from exc
+    result = session.execute(stmt.order_by(key.desc()).limit(limit + 1))
+    rows = list(result.scalars()) if len(stmt.column_descriptions) == 1 else [tuple(r) for r in result]
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    last_id = (last[0] if isinstance(last, tuple) else last).id
+    return rows[:limit], encode_cursor([last_id])

@@ -12,7 +12,7 @@ from fangkong.audit import service as audit
 from fangkong.authz import Actor, require, scoped
 from fangkong.db import utcnow
 from fangkong.errors import Conflict, Invalid, NotFound
-from fangkong.kit.pagination import decode_cursor, encode_cursor
+from fangkong.kit.pagination import keyset_page
 from fangkong.people.ids import mask_fields
 from fangkong.people.models import DuplicateCandidate, Person
 
@@ -114,12 +114,7 @@ def list_candidates(
             .where(DuplicateCandidate.status == status)
             .join(pa, pa.id == DuplicateCandidate.person_a_id).join(pb, pb.id == DuplicateCandidate.person_b_id))
     stmt = scoped(stmt, actor, pb.jurisdiction_code)
-    key = decode_cursor(cursor)
-    if key:
-        stmt = stmt.where(DuplicateCandidate.id < int(key[0]))
-    rows = [tuple(r) for r in session.execute(stmt.order_by(DuplicateCandidate.id.desc()).limit(limit + 1))]
-    nxt = encode_cursor([rows[limit - 1][0].id]) if len(rows) > limit else None
-    return rows[:limit], nxt
+    return keyset_page(session, stmt, DuplicateCandidate.id, limit=limit, cursor=cursor)
 
 
 def _person_in_scope(session: Session, actor: Actor, person_id: int) -> Person:

@@ -12,7 +12,7 @@ from fangkong.audit import service as audit
 from fangkong.authz import Actor, allowed, in_subtree, require, scoped
 from fangkong.errors import Conflict, Invalid, NotFound
 from fangkong.geo import service as geo
-from fangkong.kit.pagination import decode_cursor, encode_cursor
+from fangkong.kit.pagination import keyset_page
 from fangkong.people import dedup
 from fangkong.people.ids import mask_document, mask_fields, mask_phone, mask_resident_id
 from fangkong.people.models import Person
@@ -157,12 +157,7 @@ def search(
     if unmask:
         require(actor, "person.unmask")
     stmt = search_statement(actor=actor, q=q, jurisdiction_code=jurisdiction_code)
-    key = decode_cursor(cursor)
-    if key:
-        stmt = stmt.where(Person.id < int(key[0]))
-    rows = list(session.scalars(stmt.order_by(Person.id.desc()).limit(limit + 1)))
-    nxt = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
-    rows = rows[:limit]
+    rows, nxt = keyset_page(session, stmt, Person.id, limit=limit, cursor=cursor)
     # Every page of persons is a read of personal data; ID numbers in the query are kept masked.
     audit.record(session=session, actor=actor, action="person.unmask" if unmask else "person.search",
                  resource_type="person", detail=f"q={_masked_query(q)} results={len(rows)}", jurisdiction_code=actor.jurisdiction_code)
