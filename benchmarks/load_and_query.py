@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -433,57 +434,62 @@ class ScenarioResult:
     serial_p50_ms: float | None = None
     serial_p95_ms: float | None = None
     target_p95_ms: float | None = None
+    truncated: bool = False  # the time budget ran out before every planned request was sent
     error_sample: str = ""
 
 
-async def _run_load(base: str, token: str, paths: list[str], clients: int) -> tuple[np.ndarray, list[str], float]:
+async def _run_load(base: str, token: str, paths: list[str], clients: int,
+                    budget_s: float | None = None) -> tuple[np.ndarray, list[str], float]:
+    """Send `paths` with `clients` concurrent connections; stop taking new ones after `budget_s`."""
     import httpx
 
-    latencies = np.zeros(len(paths))
+    latencies: list[float] = []
     errors: list[str] = []
     next_i = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits,
-                                 timeout=60) as client:
+                                 timeout=120) as client:
+        t0 = time.perf_counter()
+        deadline = t0 + budget_s if budget_s else float("inf")
+
         async def worker() -> None:
             nonlocal next_i
-            while next_i < len(paths):
+            while next_i < len(paths) and time.perf_counter() < deadline:
                 i = next_i
                 next_i += 1
                 t = time.perf_counter()
                 try:
                     r = await client.get(paths[i])
-                    status = r.status_code
-                    if status != 200:
-                        errors.append(f"{status} {paths[i]}: {r.text[:200]}")
+                    if r.status_code != 200:
+                        errors.append(f"{r.status_code} {paths[i]}: {r.text[:200]}")
                 except httpx.HTTPError as exc:
                     errors.append(f"{type(exc).__name__} {paths[i]}")
-                latencies[i] = time.perf_counter() - t
+                latencies.append(time.perf_counter() - t)
 
-        t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         elapsed = time.perf_counter() - t0
-    return latencies * 1000, errors, elapsed
+    return np.asarray(latencies) * 1000, errors, elapsed
 
 
-def run_scenario(server: Server, name: str, token: str, paths: list[str], clients: int, serial: int) -> ScenarioResult:
+def run_scenario(server: Server, name: str, token: str, paths: list[str], clients: int, serial: int,
+                 budget_s: float) -> ScenarioResult:
     user, description, target = SCENARIOS[name]
     warm = paths[: max(2 * clients, 10)]
-    asyncio.run(_run_load(server.base, token, warm, clients))
+    asyncio.run(_run_load(server.base, token, warm, clients, budget_s / 4))
     serial_p50 = serial_p95 = None
     if serial:
-        lat, _, _ = asyncio.run(_run_load(server.base, token, paths[-serial:], 1))
+        lat, _, _ = asyncio.run(_run_load(server.base, token, paths[-serial:], 1, budget_s / 4))
         serial_p50, serial_p95 = float(np.percentile(lat, 50)), float(np.percentile(lat, 95))
     cpu0, pc0 = server.cpu_seconds(), time.process_time()
-    lat, errors, elapsed = asyncio.run(_run_load(server.base, token, paths, clients))
+    lat, errors, elapsed = asyncio.run(_run_load(server.base, token, paths, clients, budget_s))
     server_cpu, client_cpu = server.cpu_seconds() - cpu0, time.process_time() - pc0
     p50, p95, p99 = (float(v) for v in np.percentile(lat, [50, 95, 99]))
     return ScenarioResult(
-        name=name, description=description, requests=len(paths), errors=len(errors), seconds=elapsed,
-        p50_ms=p50, p95_ms=p95, p99_ms=p99, max_ms=float(lat.max()), req_per_s=len(paths) / elapsed,
+        name=name, description=description, requests=len(lat), errors=len(errors), seconds=elapsed,
+        p50_ms=p50, p95_ms=p95, p99_ms=p99, max_ms=float(lat.max()), req_per_s=len(lat) / elapsed,
         server_cpu_pct=100 * server_cpu / elapsed, client_cpu_pct=100 * client_cpu / elapsed,
         serial_p50_ms=serial_p50, serial_p95_ms=serial_p95, target_p95_ms=target,
-        error_sample=errors[0] if errors else "")
+        truncated=len(lat) < len(paths), error_sample=errors[0] if errors else "")
 
 
 def scenario_paths(url: str, requests: int, seed: int) -> dict[str, list[str]]:
@@ -536,6 +542,7 @@ class BackendResult:
     scenarios: list[ScenarioResult] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     app_mode: str = ""
+    load_avg_at_start: float = 0.0  # 1-minute load average: other work on the machine skews the figures
 
 
 def run_backend(backend: str, args, persons_csv: Path, cases_csv: Path, log) -> BackendResult:
@@ -552,7 +559,8 @@ def run_backend(backend: str, args, persons_csv: Path, cases_csv: Path, log) -> 
         url = args.pg_url
         reset_postgres(url)
     use_settings(data_dir, url)
-    result = BackendResult(backend=backend, url=url if backend == "postgresql" else "sqlite:///<temp>/fangkong.db")
+    result = BackendResult(backend=backend, url=url if backend == "postgresql" else "sqlite:///<temp>/fangkong.db",
+                           load_avg_at_start=os.getloadavg()[0])
     server = None
     try:
         prepare_database(url)
@@ -576,9 +584,11 @@ def run_backend(backend: str, args, persons_csv: Path, cases_csv: Path, log) -> 
             log(f"[{backend}] WARNING: serving {server.mode}, not the full create_app()")
         toks = tokens(server.base)
         for name, (user, _, _) in SCENARIOS.items():
-            res = run_scenario(server, name, toks[user], paths[name], args.clients, args.serial_requests)
+            res = run_scenario(server, name, toks[user], paths[name], args.clients, args.serial_requests,
+                               args.scenario_seconds)
             result.scenarios.append(res)
-            log(f"[{backend}] {name}: p50 {res.p50_ms:.1f} ms, p95 {res.p95_ms:.1f} ms, {res.req_per_s:.0f} req/s"
+            log(f"[{backend}] {name}: {res.requests} requests, p50 {res.p50_ms:.1f} ms, p95 {res.p95_ms:.1f} ms, "
+                f"{res.req_per_s:.0f} req/s" + (" (TRUNCATED by --scenario-seconds)" if res.truncated else "")
                 + (f", {res.errors} errors ({res.error_sample})" if res.errors else ""))
     finally:
         if server is not None:
@@ -640,7 +650,8 @@ def render(results: dict[str, BackendResult], summary: list[dict], meta: dict) -
     console = Console(record=True, width=200)
     for backend, r in results.items():
         t = Table(title=f"{backend}: {r.counts.get('persons', 0):,} persons, {r.counts.get('cases', 0):,} cases, "
-                        f"{meta['clients']} clients, app: {r.app_mode}", title_justify="left")
+                        f"{meta['clients']} clients, app: {r.app_mode}, load avg at start {r.load_avg_at_start:.2f}",
+                  title_justify="left")
         for col in ("scenario", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s",
                     "1-client p50", "1-client p95", "server CPU %", "client CPU %", "target p95"):
             t.add_column(col, justify="left" if col == "scenario" else "right")
@@ -648,7 +659,7 @@ def render(results: dict[str, BackendResult], summary: list[dict], meta: dict) -
             t.add_row(f"import_{kind}", f"{imp['rows']:,} rows", "0", "", "", "", "", f"{imp['rows_per_s']:,.0f} rows/s",
                       "", "", "", "", "≥ 20,000 rows/s" if kind == "persons" and backend == "sqlite" else "")
         for s in r.scenarios:
-            t.add_row(s.name, str(s.requests), str(s.errors), _fmt(s.p50_ms), _fmt(s.p95_ms), _fmt(s.p99_ms),
+            t.add_row(s.name + (" (truncated)" if s.truncated else ""), str(s.requests), str(s.errors), _fmt(s.p50_ms), _fmt(s.p95_ms), _fmt(s.p99_ms),
                       _fmt(s.max_ms), _fmt(s.req_per_s, ",.0f"), _fmt(s.serial_p50_ms), _fmt(s.serial_p95_ms),
                       _fmt(s.server_cpu_pct, ".0f"), _fmt(s.client_cpu_pct, ".0f"),
                       f"< {s.target_p95_ms:.0f} ms" if s.target_p95_ms else "—")
@@ -689,6 +700,8 @@ def parse_args(argv: list[str] | None = None):
     p.add_argument("--requests", type=int, default=1500, help="requests per scenario (all clients together)")
     p.add_argument("--serial-requests", type=int, default=200,
                    help="requests per scenario replayed by one client first, for the unloaded latency (0: skip)")
+    p.add_argument("--scenario-seconds", type=float, default=180.0,
+                   help="time budget per scenario: no new requests after it (the result is marked truncated)")
     p.add_argument("--backends", default="sqlite,postgresql")
     p.add_argument("--pg-url", default=os.environ.get("FANGKONG_BENCH_PG_URL", DEFAULT_PG_URL),
                    help="a THROWAWAY database: its public schema is dropped")
@@ -706,8 +719,13 @@ def parse_args(argv: list[str] | None = None):
     return args
 
 
+def _exit_on_sigterm(signum, frame):  # run the finally blocks: stop the server, drop the temp data
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
     def log(msg: str) -> None:
         print(f"{time.strftime('%H:%M:%S')} {msg}", flush=True)
@@ -724,7 +742,7 @@ def main(argv: list[str] | None = None) -> dict:
     text = render(results, summary, meta)
     doc = {"meta": meta, "targets": {"first_page_and_detail_p95_ms": 50.0,
                                      "import_persons_sqlite_rows_per_s": TARGET_IMPORT_PERSONS_SQLITE},
-           "backends": {b: {"url": r.url, "app": r.app_mode, "counts": r.counts, "imports": r.imports,
+           "backends": {b: {"url": r.url, "app": r.app_mode, "load_avg_at_start": r.load_avg_at_start, "counts": r.counts, "imports": r.imports,
                             "scenarios": [asdict(s) for s in r.scenarios]} for b, r in results.items()},
            "summary": summary, "table": text}
     path = args.out / f"results-{args.persons}-{args.cases}-{args.clients}c.json"

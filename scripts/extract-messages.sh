@@ -11,16 +11,17 @@ LOCALE_DIR=src/fangkong/locale
 POT="$LOCALE_DIR/messages.pot"
 mkdir -p "$LOCALE_DIR"
 
-pybabel extract --mapping-file=babel.cfg --output-file="$POT" --project=fangkong \
-    --copyright-holder="Fangkong contributors" --no-wrap --sort-by-file --add-location=file \
+pybabel --quiet extract --mapping-file=babel.cfg --output-file="$POT" --project=fangkong \
+    --copyright-holder="Fangkong contributors" --version="$(python -c 'import fangkong; print(fangkong.__version__)')" \
+    --msgid-bugs-address="the Fangkong maintainers" --no-wrap --sort-by-file --add-location=file \
     src
 
 for lang in zh_Hans zh_Hant en; do
     if [[ -f "$LOCALE_DIR/$lang/LC_MESSAGES/messages.po" ]]; then
-        pybabel update --input-file="$POT" --output-dir="$LOCALE_DIR" --locale="$lang" \
+        pybabel --quiet update --input-file="$POT" --output-dir="$LOCALE_DIR" --locale="$lang" \
             --no-wrap --no-fuzzy-matching --ignore-obsolete
     else
-        pybabel init --input-file="$POT" --output-dir="$LOCALE_DIR" --locale="$lang" --no-wrap
+        pybabel --quiet init --input-file="$POT" --output-dir="$LOCALE_DIR" --locale="$lang" --no-wrap
     fi
 done
 

@@ -66,4 +66,6 @@ def install_error_handlers(app: FastAPI, *, web_handler=None) -> None:
         import logging
 
         logging.getLogger("fangkong").exception("unhandled error on %s", request.url.path)
+        if not is_api(request):
+            return await web_handler(request, exc)
         return JSONResponse({"code": "internal", "message": "internal error", "field": None}, status_code=500)

@@ -41,16 +41,15 @@ def babel_locale(language: str) -> Locale:
 
 
 def pick_language(*, user_language: str | None, cookie: str | None, accept: str | None, default: str) -> str:
-    """User's saved choice, then the cookie, then the browser's Accept-Language, then the default."""
+    """User's saved choice, then the cookie, then a Traditional-Chinese browser, then the default.
+
+    Chinese first: a browser that asks for English still gets the default until the user switches,
+    because many headquarters machines run an English-language OS.
+    """
     for candidate in (user_language, cookie):
         if candidate in LANGUAGES:
             return candidate
-    for part in (accept or "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith(("zh-tw", "zh-hk", "zh-mo", "zh-hant")):
-            return "zh_Hant"
-        if tag.startswith("zh"):
-            return "zh_Hans"
-        if tag.startswith("en"):
-            return "en"
+    first = (accept or "").split(",")[0].split(";")[0].strip().lower()
+    if first.startswith(("zh-tw", "zh-hk", "zh-mo", "zh-hant")):
+        return "zh_Hant"
     return default

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.web.conftest import WebClient
+from webtools import WebClient
 
 
 def test_pages_redirect_to_login_when_signed_out(client: WebClient):
@@ -50,7 +50,7 @@ def test_login_never_redirects_off_site(client: WebClient):
     assert client.login("epi", next_url="//evil.example/").headers["location"] == "/"
 
 
-def test_post_without_csrf_token_is_forbidden(login, db):
+def test_post_without_csrf_token_is_forbidden(login):
     web = login("epi")
     response = web.post("/cases/1/edit", {"notes": "x"}, csrf=False)
     assert response.status_code == 403

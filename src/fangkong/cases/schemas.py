@@ -53,6 +53,7 @@ class ClassifyRequest(BaseModel):
     classification: Classification
     severity: Severity | None = None
     reason: str = Field(default="", max_length=1000)
+    version: int | None = Field(default=None, description="The version read; a stale one is refused (409)")
 
 
 class ClassificationChangeRead(BaseModel):

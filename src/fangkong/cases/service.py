@@ -35,7 +35,7 @@ def local_date(moment: datetime | None) -> date | None:
     return moment.astimezone(_zone()).date() if moment else None
 
 
-def _deadline_hours() -> float:
+def deadline_hours() -> float:
     # Until protocol profiles land, the 2-hour online direct report (网络直报) comes from settings;
     # source: 传染病信息报告管理规范 (2015) and the 9th-edition protocol (protocols-china.md §3.1).
     return get_settings().report_deadline_hours
@@ -55,7 +55,7 @@ def _check_dates(values: dict, today: date) -> None:
 
 def _derive(case: Case) -> None:
     case.report_date = local_date(case.reported_at)
-    case.report_deadline_at = rules.report_deadline(case.diagnosed_at, _deadline_hours())
+    case.report_deadline_at = rules.report_deadline(case.diagnosed_at, deadline_hours())
 
 
 def create(*, session: Session, actor: Actor, data: CaseCreate, today: date | None = None) -> Case:
@@ -126,6 +126,8 @@ def update(*, session: Session, actor: Actor, case_id: int, data: CaseUpdate, to
 def classify(*, session: Session, actor: Actor, case_id: int, data: ClassifyRequest) -> Case:
     """Change classification or severity under the transition rules; kept in the case's history."""
     case = get(session=session, actor=actor, case_id=case_id, action="case.classify")
+    if data.version is not None and data.version != case.version:
+        raise Conflict("this case was changed by someone else; reload it", field="version")
     problem = rules.transition_problem(current=case.classification, current_severity=case.severity,
                                        target=data.classification, severity=data.severity,
                                        reason=data.reason, outcome=case.outcome)

@@ -9,8 +9,10 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import QueryParams
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, QueryParams
 
+from fangkong.authz import Actor
 from fangkong.cases import service as cases
 from fangkong.cases.rules import CLASSIFICATIONS, ORIGINS, OUTCOMES, SEVERITIES
 from fangkong.cases.schemas import CaseCreate, CaseUpdate, ClassifyRequest
@@ -74,7 +76,7 @@ class CaseFilters:
         return "/cases" + (f"?{urlencode(pairs)}" if pairs else "")
 
 
-def _places(request: Request, session, actor, codes) -> dict[str, places.Place]:
+def _places(request: Request, session: Session, actor: Actor, codes) -> dict[str, places.Place]:
     return places.labels(session=session, actor=actor, codes=codes, language=request.state.language)
 
 
@@ -107,7 +109,7 @@ def case_form(case: Any) -> dict[str, str]:
     return out
 
 
-def _detail(request: Request, session, actor, case_id: int, *, unmask: bool = False,
+def _detail(request: Request, session: Session, actor: Actor, case_id: int, *, unmask: bool = False,
             edit: dict | None = None, edit_errors: dict | None = None, classify: dict | None = None,
             classify_errors: dict | None = None, status_code: int = 200) -> Response:
     case = cases.read(session=session, actor=actor, case_id=case_id, unmask=unmask)
@@ -146,7 +148,7 @@ def case_new(request: Request, session: WebSessionDep, actor: WebActor, form: We
     return RedirectResponse(f"/cases/{case.id}?flash=created", status_code=303)
 
 
-def _new_case_error(exc: DomainError, mode: str, form) -> dict[str, str]:
+def _new_case_error(exc: DomainError, mode: str, form: FormData) -> dict[str, str]:
     """A service error on the new-case form: person fields belong to the person part in 'new' mode."""
     name = exc.field or "form"
     if mode == "new" and name in PERSON_FIELDS and not (name == "jurisdiction_code" and form.get("jurisdiction_code")):
@@ -154,7 +156,8 @@ def _new_case_error(exc: DomainError, mode: str, form) -> dict[str, str]:
     return {name: exc.message}
 
 
-def _new_page(request: Request, session, actor, values: dict, errors: dict, status_code: int = 200) -> Response:
+def _new_page(request: Request, session: Session, actor: Actor, values: dict, errors: dict,
+              status_code: int = 200) -> Response:
     picked = None
     if values.get("person_id"):
         try:

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 from fangkong.authz import Actor, require
 from fangkong.cases import rules
 from fangkong.cases.models import Case, ClassificationChange
-from fangkong.cases.service import _deadline_hours
+from fangkong.cases.service import deadline_hours, local_date
 from fangkong.db import utcnow
 from fangkong.interop.columns import CLASSIFICATION, ORIGIN, OUTCOME, SEVERITY, code_value
 from fangkong.interop.importers import (
     CHUNK, ImportRejected, ImportReport, PersonResolver, Progress, _finish, insert_persons,
-    check_jurisdictions, load_table, parse_date, parse_moment, person_values, previous_batch,
+    check_jurisdictions, load_table, local_zone, parse_date, parse_moment, person_values, previous_batch,
 )
 from fangkong.interop.tabular import RowError
 
@@ -69,8 +69,6 @@ def import_cases(*, session: Session, actor: Actor, path: Path, progress: Progre
     if previous_batch(session, "cases", table.sha256):
         report.already_imported, report.existing = True, len(table.rows)
         return report
-    from fangkong.interop.importers import local_zone
-
     zone, today = local_zone(), today or date.today()
     errors: list[RowError] = []
     parsed = []
@@ -134,10 +132,8 @@ def _existing_cases(session: Session, parsed, resolver: PersonResolver) -> set[t
 
 
 def insert_cases(session: Session, rows: list[dict], progress: Progress | None) -> None:
-    from fangkong.cases.service import local_date
-
     first_id = (session.scalar(select(func.max(Case.id))) or 0) + 1
-    now, hours = utcnow(), _deadline_hours()
+    now, hours = utcnow(), deadline_hours()
     for i in range(0, len(rows), CHUNK):
         chunk = []
         for k, r in enumerate(rows[i:i + CHUNK]):

@@ -186,7 +186,7 @@ def import_persons(*, session: Session, actor: Actor, path: Path, progress: Prog
     check_jurisdictions(session, actor, valid, errors)
     resolver = PersonResolver(session)
     resolver.preload([v for _, v in valid])
-    new_rows, seen = _new_persons(valid, resolver, errors, report)
+    new_rows = _new_persons(valid, resolver, errors, report)
     if errors:
         raise ImportRejected(str(path), sorted(errors, key=lambda e: e.row))
     first_id = insert_persons(session, new_rows, progress)
@@ -199,7 +199,8 @@ def import_persons(*, session: Session, actor: Actor, path: Path, progress: Prog
     return report
 
 
-def _new_persons(valid, resolver: PersonResolver, errors: list[RowError], report: ImportReport):
+def _new_persons(valid, resolver: PersonResolver, errors: list[RowError], report: ImportReport) -> list[dict]:
+    """Rows not stored yet; repeats within the file count once, conflicting repeats are errors."""
     new_rows: list[dict] = []
     seen: dict[tuple, tuple[int, dict]] = {}
     for row_no, values in valid:
@@ -217,7 +218,7 @@ def _new_persons(valid, resolver: PersonResolver, errors: list[RowError], report
             report.existing += 1
         else:
             new_rows.append(values)
-    return new_rows, seen
+    return new_rows
 
 
 def insert_persons(session: Session, rows: list[dict], progress: Progress | None) -> int:

@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from fangkong.authz import allowed
+from fangkong.authz import Actor, allowed
 from fangkong.cases import service as cases
 from fangkong.errors import DomainError
 from fangkong.people import dedup, service as people
@@ -60,7 +61,7 @@ def duplicates(request: Request, session: WebSessionDep, actor: WebActor, cursor
     return _duplicates_page(request, session, actor, cursor=cursor)
 
 
-def _duplicates_page(request: Request, session, actor, *, cursor: str = "", error: str = "",
+def _duplicates_page(request: Request, session: Session, actor: Actor, *, cursor: str = "", error: str = "",
                      status_code: int = 200) -> Response:
     rows, nxt = dedup.list_candidates(session=session, actor=actor, limit=20, cursor=cursor or None)
     pairs = [(cand, people.to_read(a), people.to_read(b)) for cand, a, b in rows]
@@ -70,7 +71,7 @@ def _duplicates_page(request: Request, session, actor, *, cursor: str = "", erro
     }, status_code=status_code)
 
 
-def _decide(request: Request, session, actor, decision, flash: str) -> Response:
+def _decide(request: Request, session: Session, actor: Actor, decision, flash: str) -> Response:
     """Run a merge or dismissal; a refusal (already merged, same person) is shown on the queue."""
     try:
         decision()
@@ -104,8 +105,8 @@ def person_form(person) -> dict[str, str]:
     return out | {k: "" for k in SENSITIVE_FIELDS} | {"version": str(person.version)}
 
 
-def _detail(request: Request, session, actor, person_id: int, *, unmask: bool = False, edit: dict | None = None,
-            errors: dict | None = None, status_code: int = 200) -> Response:
+def _detail(request: Request, session: Session, actor: Actor, person_id: int, *, unmask: bool = False,
+            edit: dict | None = None, errors: dict | None = None, status_code: int = 200) -> Response:
     person = people.read(session=session, actor=actor, person_id=person_id, unmask=unmask)
     person_cases = []
     if allowed(actor, "case.read"):

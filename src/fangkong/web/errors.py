@@ -24,6 +24,7 @@ TITLES = {
     409: N_("This record was changed meanwhile"),
     422: N_("Some values are not valid"),
     423: N_("Account locked"),
+    500: N_("Something went wrong on the server; the error has been logged"),
 }
 HINTS = {
     403: N_("Ask your administrator if you need this permission."),
@@ -58,7 +59,7 @@ async def web_error_handler(request: Request, exc: Exception) -> Response:
         return error_page(request, exc.status_code, exc.message)
     if isinstance(exc, RequestValidationError):
         return error_page(request, 404 if _bad_path_param(exc) else 422, "")
-    return error_page(request, 400)
+    return error_page(request, 500)
 
 
 def _bad_path_param(exc: RequestValidationError) -> bool:

@@ -78,8 +78,8 @@ def environment(language: str) -> Environment:
                        number=_number_filter(language), percent=_percent_filter(language),
                        input_value=local_input)
     label = labels.labeller(catalogue)
-    env.globals.update(label=label, choices=lambda kind, codes: [(c, label(kind, c)) for c in codes], msg=partial(labels.translate_message, catalogue),
-                       languages=LANGUAGES, language=language,
+    env.globals.update(label=label, choices=lambda kind, codes: [(c, label(kind, c)) for c in codes],
+                       msg=partial(labels.translate_message, catalogue), languages=LANGUAGES, language=language,
                        html_lang={"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}[language])
     return env
 
