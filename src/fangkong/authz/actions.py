@@ -19,23 +19,33 @@ ACTIONS: dict[str, str] = {
     "case.import": "Import cases from CSV/XLSX",
     "data.export": "Export lists to CSV (audited; masked unless the role may unmask)",
     "audit.read": "Read and filter the audit log",
+    "profile.read": "See protocol profiles, the effective rules of a jurisdiction and where each value comes from",
+    "profile.manage": "Select a jurisdiction's protocol profile and override values (with a reason and effective date)",
+    "task.read": "See tasks, the team board and notifications",
+    "task.create": "Create tasks by hand or by applying an SLA bundle",
+    "task.update": "Start, complete (with evidence) or comment on tasks assigned to you or your teams",
+    "task.assign": "Assign and re-assign tasks, bulk-assign and bulk-close with a reason",
+    "task.supervise": "See the supervision report: SLA attainment per department and step",
+    "team.manage": "Create teams, set their department and members",
     "user.manage": "Create users and change their roles",
 }
 
-_READ = {"dashboard.read", "jurisdiction.read", "person.read", "case.read"}
+_READ = {"dashboard.read", "jurisdiction.read", "person.read", "case.read", "profile.read", "task.read"}
+_TASKS = {"task.update"}
 
 ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS),
-    "commander": frozenset(_READ | {"person.unmask", "data.export", "audit.read"}),
+    "commander": frozenset(_READ | _TASKS | {"person.unmask", "data.export", "audit.read", "profile.manage",
+                                             "task.create", "task.assign", "task.supervise", "team.manage"}),
     "epidemiologist": frozenset(_READ | {
         "person.create", "person.update", "person.merge", "person.unmask", "person.import",
-        "case.create", "case.update", "case.classify", "case.import", "data.export",
-    }),
-    "lab_operator": frozenset(_READ | {"person.create", "case.create", "person.import"}),
-    "quarantine_manager": frozenset(_READ | {"person.update", "person.unmask"}),
-    "grid_worker": frozenset(_READ | {"person.create", "person.update"}),
-    "supply_officer": frozenset({"dashboard.read", "jurisdiction.read"}),
-    "auditor": frozenset(_READ | {"audit.read"}),
+        "case.create", "case.update", "case.classify", "case.import", "data.export", "task.create", "task.assign",
+    } | _TASKS),
+    "lab_operator": frozenset(_READ | _TASKS | {"person.create", "case.create", "person.import"}),
+    "quarantine_manager": frozenset(_READ | _TASKS | {"person.update", "person.unmask"}),
+    "grid_worker": frozenset(_READ | _TASKS | {"person.create", "person.update"}),
+    "supply_officer": frozenset({"dashboard.read", "jurisdiction.read", "profile.read", "task.read", "task.update"}),
+    "auditor": frozenset(_READ | {"audit.read", "task.supervise"}),
 }
 
 ROLE_NAMES_ZH = {
