@@ -327,7 +327,13 @@ def timed_import(url: str, kind: str, path: Path) -> ImportResult:
     from fangkong.interop.case_import import import_cases
     from fangkong.interop.importers import import_persons
 
+    from fangkong.db import make_engine
+
     fn = import_persons if kind == "persons" else import_cases
+    # Fresh connections for each import, as each `fangkong import …` command has: with psycopg's
+    # automatic prepared statements a pooled connection keeps the generic plan PostgreSQL made for
+    # the resolver's look-up while the table was empty (see README, "Findings").
+    make_engine(url).dispose()
     gc.collect()
     t = time.perf_counter()
     with session_scope(url) as session:  # the commit is inside the timing
@@ -361,7 +367,7 @@ def free_port() -> int:
 class Server:
     """The real app (create_app) under uvicorn, one worker, in a subprocess bound to 127.0.0.1."""
 
-    def __init__(self, data_dir: Path, url: str, log_path: Path):
+    def __init__(self, data_dir: Path, url: str, log_path: Path, extra_args: tuple[str, ...] = ()):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "FANGKONG_DATA_DIR": str(data_dir), "FANGKONG_DATABASE_URL": url}
@@ -369,7 +375,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "bench_app:create", "--factory", "--app-dir", str(HERE),
              "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1", "--log-level", "warning",
-             "--no-access-log"],
+             "--no-access-log", *extra_args],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.log_path = log_path
         self.mode = "?"
@@ -577,7 +583,7 @@ def run_backend(backend: str, args, persons_csv: Path, cases_csv: Path, log) -> 
         make_engine(url).dispose()
         gc.collect()
 
-        server = Server(data_dir, url, data_dir / "server.log")
+        server = Server(data_dir, url, data_dir / "server.log", tuple(args.server_args.split()))
         server.wait_ready()
         result.app_mode = server.mode
         if server.mode != "create_app":
@@ -702,6 +708,8 @@ def parse_args(argv: list[str] | None = None):
                    help="requests per scenario replayed by one client first, for the unloaded latency (0: skip)")
     p.add_argument("--scenario-seconds", type=float, default=180.0,
                    help="time budget per scenario: no new requests after it (the result is marked truncated)")
+    p.add_argument("--server-args", default="",
+                   help="extra uvicorn arguments, e.g. '--http httptools --loop uvloop' (default: none, 1 worker)")
     p.add_argument("--backends", default="sqlite,postgresql")
     p.add_argument("--pg-url", default=os.environ.get("FANGKONG_BENCH_PG_URL", DEFAULT_PG_URL),
                    help="a THROWAWAY database: its public schema is dropped")
@@ -735,6 +743,7 @@ def main(argv: list[str] | None = None) -> dict:
     for backend in args.backends:
         results[backend] = run_backend(backend, args, persons_csv, cases_csv, log)
     meta = {"persons": args.persons, "cases": args.cases, "clients": args.clients, "requests": args.requests,
+            "server_args": args.server_args, "scenario_seconds": args.scenario_seconds,
             "serial_requests": args.serial_requests, "seed": args.seed, "backends": args.backends,
             "cpus": os.cpu_count(), "python": platform.python_version(), "machine": platform.platform(),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}

@@ -87,7 +87,7 @@ def db_url(template_url, tmp_path) -> str:
 
 @pytest.fixture
 def settings(db_url, tmp_path) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=db_url, environment="test")
+    return Settings(data_dir=tmp_path, database_url=db_url, environment="test", jobs_enabled=False)
 
 
 @pytest.fixture

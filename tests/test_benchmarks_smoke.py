@@ -15,6 +15,7 @@ SCRIPT = ROOT / "benchmarks" / "load_and_query.py"
 def _module():
     spec = importlib.util.spec_from_file_location("load_and_query", SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("load_and_query", module)  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

@@ -10,6 +10,7 @@ from fangkong.config import Settings
     ("FANGKONG_DEFAULT_LANGUAGE", "fr", "default_language"),
     ("FANGKONG_TOKEN_TTL_MINUTES", "0", "greater than or equal"),
     ("FANGKONG_ENVIRONMENT", "staging", "demo"),
+    ("FANGKONG_DEFAULT_PROFILE", "ed7", "shipped protocol profile"),
 ])
 def test_bad_values_fail_at_start(monkeypatch, env, value, message):
     monkeypatch.setenv(env, value)

@@ -15,6 +15,8 @@ from fangkong.deps import SessionDep
 from fangkong.errors import DomainError
 from fangkong.geo.api import router as geo_router
 from fangkong.people.api import router as people_router
+from fangkong.protocols.api import router as profiles_router
+from fangkong.response.api import routers as response_routers
 
 PREFIX = "/api/v1"
 
@@ -28,7 +30,8 @@ def health(session: SessionDep) -> dict:
 
 
 def routers() -> list[APIRouter]:
-    return [health_router, auth_router, geo_router, people_router, cases_router, audit_router]
+    return [health_router, auth_router, geo_router, people_router, cases_router, audit_router, profiles_router,
+            *response_routers]
 
 
 def _field(loc: tuple) -> str | None:

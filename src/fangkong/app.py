@@ -1,4 +1,4 @@
-"""create_app(): the API, the web pages and the static files, nothing else."""
+"""create_app(): the API, the web pages, the static files and the scheduled jobs, nothing else."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from fangkong import __version__
 from fangkong.api import PREFIX, install_error_handlers, routers
 from fangkong.config import Settings, get_settings
+from fangkong.scheduler import lifespan
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -17,7 +18,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="Fangkong 防控", version=__version__, openapi_url=f"{PREFIX}/openapi.json",
-                  docs_url=f"{PREFIX}/docs", redoc_url=None)
+                  docs_url=f"{PREFIX}/docs", redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
     for router in routers():
         app.include_router(router, prefix=PREFIX)

@@ -37,9 +37,13 @@ class Settings(BaseSettings):
     session_ttl_minutes: int = Field(default=720, ge=5, le=60 * 24 * 30)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
-    report_deadline_hours: float = Field(default=2.0, gt=0, le=72)
+    default_profile: str = "ed9"
     map_tile_url: str | None = None
     page_size_max: int = Field(default=200, ge=10, le=1000)
+    jobs_enabled: bool = True
+    notify_channels: str = "in_app"
+    notify_webhook_url: str | None = None
+    attachment_max_mb: float = Field(default=20, gt=0, le=1024)
 
     @field_validator("database_url")
     @classmethod
@@ -70,6 +74,47 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("notify_channels")
+    @classmethod
+    def _known_channels(cls, value: str) -> str:
+        from fangkong.notify.registry import CHANNELS
+
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        unknown = [n for n in names if n not in CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown notification channel {unknown[0]!r}; known: {', '.join(CHANNELS)}")
+        return ",".join(names)
+
+    @field_validator("notify_webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("FANGKONG_NOTIFY_WEBHOOK_URL must be an http:// or https:// URL")
+        return value or None
+
+    @model_validator(mode="after")
+    def _webhook_has_url(self) -> "Settings":
+        if "webhook" in self.notify_channel_names and not self.notify_webhook_url:
+            raise ValueError("the webhook channel needs FANGKONG_NOTIFY_WEBHOOK_URL")
+        return self
+
+    @property
+    def notify_channel_names(self) -> list[str]:
+        return [n for n in self.notify_channels.split(",") if n]
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        return int(self.attachment_max_mb * 1024 * 1024)
+
+    @field_validator("default_profile")
+    @classmethod
+    def _shipped_profile(cls, value: str) -> str:
+        from fangkong.protocols.loader import profile_ids
+
+        if value not in profile_ids():
+            raise ValueError(f"default_profile must name a shipped protocol profile: {', '.join(profile_ids())}")
         return value
 
     @model_validator(mode="after")

@@ -43,6 +43,11 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+class TooLarge(DomainError):
+    status_code = 413
+    code = "too_large"
+
+
 class Locked(DomainError):
     status_code = 423
     code = "locked"

@@ -6,9 +6,13 @@ from fangkong.cases.models import Case, ClassificationChange
 from fangkong.db import Base
 from fangkong.geo.models import Jurisdiction
 from fangkong.interop.models import ImportBatch
+from fangkong.notify.models import Notification
 from fangkong.people.models import DuplicateCandidate, Person
+from fangkong.protocols.models import ProfileOverride, ProfileSelection
+from fangkong.response.models import Task, TaskAttachment, TaskEvent, Team, TeamMember
 
 __all__ = [
     "AuditEntry", "Base", "Case", "ClassificationChange", "DuplicateCandidate", "ImportBatch",
-    "Jurisdiction", "Person", "User", "WebSession",
+    "Jurisdiction", "Notification", "Person", "ProfileOverride", "ProfileSelection", "Task", "TaskAttachment", "TaskEvent", "Team", "TeamMember", "User",
+    "WebSession",
 ]

@@ -153,6 +153,219 @@ def probe_audit(api, f):
     # the auditor of the city sees all; scoping of an auditor below city level is in test_audit.py
 
 
+# --- protocol profiles: the shipped files are public to every role; a jurisdiction's rules are not ---
+
+def probe_profiles(api, f):
+    assert api.get("/api/v1/profiles", user="epi_district").status_code == 200
+
+
+def probe_profile(api, f):
+    assert api.get("/api/v1/profiles/ed9", user="epi_district").status_code == 200
+
+
+def probe_profile_diff(api, f):
+    assert api.get("/api/v1/profiles/diff?a=ed8&b=ed9", user="epi_district").status_code == 200
+
+
+def probe_profile_effective(api, f):
+    assert api.get(f"/api/v1/profiles/effective?jurisdiction_code={f['node']}", user="epi_district").status_code == 404
+    assert api.get(f"/api/v1/profiles/effective?jurisdiction_code={HOME}", user="epi_district").status_code == 200
+
+
+def probe_profile_history(api, f):
+    body = {"jurisdiction_code": f["node"], "profile_id": "ed8", "reason": "probe"}
+    assert api.post("/api/v1/profiles/selections", json=body, user="commander").status_code == 201
+    assert api.get(f"/api/v1/profiles/history?jurisdiction_code={f['node']}", user="epi_district").status_code == 404
+    items = api.get(f"/api/v1/profiles/history?jurisdiction_code={HOME}", user="epi_district").json()["items"]
+    assert all(HOME.startswith(i["jurisdiction_code"]) for i in items) and f["node"] not in {
+        i["jurisdiction_code"] for i in items}
+
+
+def probe_profile_select(api, f):
+    body = {"jurisdiction_code": f["node"], "profile_id": "ed8", "reason": "probe"}
+    assert api.post("/api/v1/profiles/selections", json=body, user="epi_district").status_code == 404
+
+
+def probe_profile_override(api, f):
+    body = {"jurisdiction_code": f["node"], "path": "case_reporting.report_deadline_hours", "value": 4,
+            "reason": "probe"}
+    assert api.post("/api/v1/profiles/overrides", json=body, user="epi_district").status_code == 404
+
+
+
+# --- response: teams, tasks, supervision, notifications (records made through the API by city users) ---
+
+OTHER = "320104"  # another district of the same city
+
+
+def _user_id(api, username):
+    from fangkong.auth.models import User
+
+    with session_scope(api.app.state.settings.url) as s:
+        return s.scalar(select(User.id).where(User.username == username))
+
+
+def _task(api, code, user="epi", **kw):
+    body = {"title": "探针任务", "jurisdiction_code": code, "due_at": "2022-05-01T00:00:00+00:00", **kw}
+    r = api.post("/api/v1/tasks", json=body, user=user)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def _team(api, code, name):
+    r = api.post("/api/v1/teams", json={"name": name, "department": "cdc", "jurisdiction_code": code}, user="admin")
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def _attachment(api, task_id):
+    r = api.post(f"/api/v1/tasks/{task_id}/attachments", files={"file": ("e.txt", b"evidence", "text/plain")},
+                 user="epi")
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def _no_entry(api, method, url, **kw):
+    r = api.request(method, url, user="epi_district", **kw)
+    assert r.status_code == 404, (url, r.status_code, r.text)
+
+
+def probe_teams(api, f):
+    foreign = _team(api, OTHER, "秦淮探针组")
+    _team(api, HOME, "玄武探针组")
+    items = _list(api, "/api/v1/teams").json()["items"]
+    assert items and foreign not in [t["id"] for t in items]
+    _no_entry(api, "GET", f"/api/v1/teams?jurisdiction_code={OTHER}")
+
+
+def probe_team_create(api, f):
+    body = {"name": "x", "department": "cdc", "jurisdiction_code": OTHER}
+    assert api.post("/api/v1/teams", json=body, user="epi_district").status_code in (403, 404)
+    assert api.post("/api/v1/teams", json=body, user="admin").status_code == 201
+
+
+def probe_team(api, f):
+    _no_entry(api, "GET", f"/api/v1/teams/{_team(api, OTHER, '秦淮探针组2')}")
+
+
+def probe_team_members(api, f):
+    foreign = _team(api, OTHER, "秦淮探针组3")
+    r = api.request("PUT", f"/api/v1/teams/{foreign}/members", json={"user_ids": []}, user="epi_district")
+    assert r.status_code in (403, 404)
+    home = _team(api, HOME, "玄武探针组3")
+    r = api.request("PUT", f"/api/v1/teams/{home}/members", json={"user_ids": [_user_id(api, "epi")]}, user="admin")
+    assert r.status_code == 200  # the admin sees the whole city
+
+
+def probe_tasks(api, f):
+    foreign, home = _task(api, OTHER), _task(api, HOME)
+    ids = [t["id"] for t in _list(api, "/api/v1/tasks?limit=200").json()["items"]]
+    assert home in ids and foreign not in ids
+    _list(api, "/api/v1/tasks?overdue=true&status=open")
+    _no_entry(api, "GET", f"/api/v1/tasks?jurisdiction_code={OTHER}")
+
+
+def probe_task_create(api, f):
+    body = {"title": "x", "jurisdiction_code": OTHER, "due_in_hours": 2}
+    _no_entry(api, "POST", "/api/v1/tasks", json=body)
+
+
+def probe_my_tasks(api, f):
+    me = _user_id(api, "epi_district")
+    mine = _task(api, HOME, assignee_id=me)
+    _task(api, OTHER, assignee_id=_user_id(api, "epi"))
+    items = _list(api, "/api/v1/tasks/mine").json()["items"]
+    assert mine in [i["id"] for i in items]
+
+
+def probe_board(api, f):
+    _task(api, OTHER)
+    r = api.get("/api/v1/tasks/board", user="epi_district")
+    assert r.status_code == 200
+    cards = [t for column in r.json()["columns"].values() for t in column]
+    assert all(t["jurisdiction_code"].startswith(HOME) for t in cards)
+    _no_entry(api, "GET", f"/api/v1/tasks/board?jurisdiction_code={OTHER}")
+
+
+def probe_apply_bundle(api, f):
+    body = {"bundle_id": "investigation", "subject_type": "case", "subject_id": str(f["case"]),
+            "jurisdiction_code": OTHER, "start_at": "2022-05-01T00:00:00+00:00"}
+    _no_entry(api, "POST", "/api/v1/tasks/apply-bundle", json=body)
+
+
+def probe_bulk_assign(api, f):
+    home = _team(api, HOME, "玄武探针组4")
+    _no_entry(api, "POST", "/api/v1/tasks/bulk-assign", json={"ids": [_task(api, OTHER)], "team_id": home})
+    foreign_team = _team(api, OTHER, "秦淮探针组4")
+    _no_entry(api, "POST", "/api/v1/tasks/bulk-assign", json={"ids": [_task(api, HOME)], "team_id": foreign_team})
+
+
+def probe_bulk_close(api, f):
+    foreign = _task(api, OTHER)
+    _no_entry(api, "POST", "/api/v1/tasks/bulk-close", json={"ids": [_task(api, HOME), foreign], "reason": "x"})
+    assert api.get(f"/api/v1/tasks/{foreign}", user="epi").json()["status"] == "open"
+
+
+def probe_task(api, f):
+    _no_entry(api, "GET", f"/api/v1/tasks/{_task(api, OTHER)}")
+
+
+def probe_task_update(api, f):
+    _no_entry(api, "PATCH", f"/api/v1/tasks/{_task(api, OTHER)}", json={"priority": "high"})
+
+
+def probe_task_assign(api, f):
+    _no_entry(api, "POST", f"/api/v1/tasks/{_task(api, OTHER)}/assign", json={"team_id": None})
+    foreign_team = _team(api, OTHER, "秦淮探针组5")
+    _no_entry(api, "POST", f"/api/v1/tasks/{_task(api, HOME)}/assign", json={"team_id": foreign_team})
+
+
+def probe_task_complete(api, f):
+    _no_entry(api, "POST", f"/api/v1/tasks/{_task(api, OTHER)}/complete", json={"note": "x"})
+
+
+def probe_task_notes(api, f):
+    _no_entry(api, "POST", f"/api/v1/tasks/{_task(api, OTHER)}/notes", json={"note": "x"})
+
+
+def probe_task_upload(api, f):
+    _no_entry(api, "POST", f"/api/v1/tasks/{_task(api, OTHER)}/attachments",
+              files={"file": ("e.txt", b"x", "text/plain")})
+
+
+def probe_task_download(api, f):
+    foreign = _task(api, OTHER)
+    attachment = _attachment(api, foreign)
+    _no_entry(api, "GET", f"/api/v1/tasks/{foreign}/attachments/{attachment}")
+    _no_entry(api, "GET", f"/api/v1/tasks/{_task(api, HOME)}/attachments/{attachment}")
+
+
+def probe_supervision(api, f):
+    _no_entry(api, "GET", f"/api/v1/supervision?from=2022-05-01&to=2022-05-08&jurisdiction_code={OTHER}")
+    r = api.get("/api/v1/supervision?from=2022-05-01&to=2022-05-08", user="auditor")
+    assert r.status_code == 200 and r.json()["jurisdiction_code"] == "320100"
+
+
+def probe_supervision_tasks(api, f):
+    _no_entry(api, "GET", f"/api/v1/supervision/tasks?from=2022-05-01&to=2022-05-08&jurisdiction_code={OTHER}")
+
+
+def _foreign_notification(api):
+    epi = _user_id(api, "epi")
+    _task(api, OTHER, user="admin", assignee_id=epi)
+    return api.get("/api/v1/notifications", user="epi").json()["items"][0]["id"]
+
+
+def probe_notifications(api, f):
+    theirs = _foreign_notification(api)
+    r = api.get("/api/v1/notifications", user="epi_district")
+    assert r.status_code == 200 and theirs not in [n["id"] for n in r.json()["items"]]
+
+
+def probe_notifications_read(api, f):
+    _no_entry(api, "POST", "/api/v1/notifications/read", json={"ids": [_foreign_notification(api)]})
+
+
 PROBES = {
     "GET /api/v1/health": probe_health,
     "POST /api/v1/auth/token": probe_token,
@@ -174,6 +387,35 @@ PROBES = {
     "PATCH /api/v1/cases/{case_id}": probe_case_update,
     "POST /api/v1/cases/{case_id}/classification": probe_case_classify,
     "GET /api/v1/audit": probe_audit,
+    "GET /api/v1/profiles": probe_profiles,
+    "GET /api/v1/profiles/{profile_id}": probe_profile,
+    "GET /api/v1/profiles/diff": probe_profile_diff,
+    "GET /api/v1/profiles/effective": probe_profile_effective,
+    "GET /api/v1/profiles/history": probe_profile_history,
+    "POST /api/v1/profiles/selections": probe_profile_select,
+    "POST /api/v1/profiles/overrides": probe_profile_override,
+    "GET /api/v1/teams": probe_teams,
+    "POST /api/v1/teams": probe_team_create,
+    "GET /api/v1/teams/{team_id}": probe_team,
+    "PUT /api/v1/teams/{team_id}/members": probe_team_members,
+    "GET /api/v1/tasks": probe_tasks,
+    "POST /api/v1/tasks": probe_task_create,
+    "GET /api/v1/tasks/mine": probe_my_tasks,
+    "GET /api/v1/tasks/board": probe_board,
+    "POST /api/v1/tasks/apply-bundle": probe_apply_bundle,
+    "POST /api/v1/tasks/bulk-assign": probe_bulk_assign,
+    "POST /api/v1/tasks/bulk-close": probe_bulk_close,
+    "GET /api/v1/tasks/{task_id}": probe_task,
+    "PATCH /api/v1/tasks/{task_id}": probe_task_update,
+    "POST /api/v1/tasks/{task_id}/assign": probe_task_assign,
+    "POST /api/v1/tasks/{task_id}/complete": probe_task_complete,
+    "POST /api/v1/tasks/{task_id}/notes": probe_task_notes,
+    "POST /api/v1/tasks/{task_id}/attachments": probe_task_upload,
+    "GET /api/v1/tasks/{task_id}/attachments/{attachment_id}": probe_task_download,
+    "GET /api/v1/supervision": probe_supervision,
+    "GET /api/v1/supervision/tasks": probe_supervision_tasks,
+    "GET /api/v1/notifications": probe_notifications,
+    "POST /api/v1/notifications/read": probe_notifications_read,
 }
 
 
@@ -196,6 +438,7 @@ def test_unauthenticated_requests_are_refused(api):
         if path in ("/api/v1/health", "/api/v1/auth/token"):
             continue
         url = path.replace("{code}", "320102").replace("{person_id}", "1").replace("{case_id}", "1").replace("{candidate_id}", "1")
+        url = url.replace("{team_id}", "1").replace("{task_id}", "1").replace("{attachment_id}", "1")
         r = api.request(method, url, json={} if method != "GET" else None)
         assert r.status_code == 401, route
         assert r.json()["code"] == "unauthorized"

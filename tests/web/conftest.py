@@ -36,7 +36,7 @@ def web_data_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def web_settings(web_data_dir) -> Settings:
-    return Settings(data_dir=web_data_dir, environment="demo")
+    return Settings(data_dir=web_data_dir, environment="demo", jobs_enabled=False)
 
 
 @pytest.fixture(scope="session")

@@ -160,3 +160,22 @@ def test_edit_a_case_and_find_it_in_the_audit_log(visit):
     assert "case.update" in row.inner_text()
     assert row.locator(".diff .new", has_text=note).count() == 1
     assert row.locator(".diff .key", has_text="outcome").count() == 1
+
+
+def test_profile_diff_page_highlights_the_changes(visit):
+    page = visit("epi").page
+    page.goto(page.url + "profiles")
+    page.select_option("#f-a", "ed8")
+    page.select_option("#f-b", "ed9")
+    page.click("#diff-form button[type=submit]")
+    page.wait_for_url("**/profiles/diff?a=ed8&b=ed9")
+    table = page.locator("#profile-diff")
+    lookback = table.locator('tr[data-path="contacts.close_contact.lookback_days"]')
+    assert lookback.get_attribute("class") == "changed"
+    assert lookback.locator(".side-a").inner_text() == "2 天" and lookback.locator(".side-b").inner_text() == "4 天"
+    same = table.locator('tr[data-path="case_reporting.report_deadline_hours"]')
+    background = "el => getComputedStyle(el).backgroundColor"
+    assert lookback.evaluate(background) != same.evaluate(background)  # changed rows are highlighted
+    assert table.locator("tr.changed").count() > 50
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "profile-diff.png"), full_page=False)

@@ -22,6 +22,8 @@ from fangkong.geo import service as geo
 from fangkong.kit.pagination import keyset_page
 from fangkong.people import service as people
 from fangkong.people.models import Person
+from fangkong.protocols import service as profiles
+from fangkong.response import bundles
 
 EDITABLE = ("jurisdiction_code", "origin", "onset_date", "sampling_date", "diagnosed_at", "reported_at",
             "outcome", "outcome_date", "notes")
@@ -35,10 +37,14 @@ def local_date(moment: datetime | None) -> date | None:
     return moment.astimezone(_zone()).date() if moment else None
 
 
-def deadline_hours() -> float:
-    # Until protocol profiles land, the 2-hour online direct report (网络直报) comes from settings;
-    # source: 传染病信息报告管理规范 (2015) and the 9th-edition protocol (protocols-china.md §3.1).
-    return get_settings().report_deadline_hours
+REPORT_DEADLINE = "case_reporting.report_deadline_hours"
+
+
+def deadline_hours(*, session: Session, jurisdiction_code: str, at: datetime) -> float:
+    """The online direct report deadline (网络直报, 2 h in the Chinese editions) of the jurisdiction's
+    protocol profile in force at `at` (the diagnosis)."""
+    profile = profiles.effective_profile(session=session, jurisdiction_code=jurisdiction_code, at=at)
+    return float(profile.get(REPORT_DEADLINE))
 
 
 def _check_dates(values: dict, today: date) -> None:
@@ -53,9 +59,14 @@ def _check_dates(values: dict, today: date) -> None:
         raise Invalid(problems[0][1], field=problems[0][0])
 
 
-def _derive(case: Case) -> None:
+def _derive(session: Session, case: Case, *, deadline: bool = True) -> None:
     case.report_date = local_date(case.reported_at)
-    case.report_deadline_at = rules.report_deadline(case.diagnosed_at, deadline_hours())
+    if deadline:
+        # A decision taken once, under the profile in force at diagnosis: changing the profile later
+        # never moves it; only a new diagnosis time or jurisdiction does.
+        hours = (deadline_hours(session=session, jurisdiction_code=case.jurisdiction_code, at=case.diagnosed_at)
+                 if case.diagnosed_at else 0)
+        case.report_deadline_at = rules.report_deadline(case.diagnosed_at, hours)
 
 
 def create(*, session: Session, actor: Actor, data: CaseCreate, today: date | None = None) -> Case:
@@ -78,7 +89,7 @@ def create(*, session: Session, actor: Actor, data: CaseCreate, today: date | No
     if values["external_id"] and session.scalar(select(Case.id).where(Case.external_id == values["external_id"])):
         raise Conflict(f"a case with report number {values['external_id']} exists", field="external_id")
     case = Case(person_id=person.id, created_by=actor.username, **values)
-    _derive(case)
+    _derive(session, case)
     session.add(case)
     session.flush()
     session.add(ClassificationChange(case_id=case.id, to_classification=case.classification,
@@ -87,6 +98,7 @@ def create(*, session: Session, actor: Actor, data: CaseCreate, today: date | No
                  jurisdiction_code=case.jurisdiction_code,
                  changes=audit.diff({}, {"classification": case.classification, "severity": case.severity,
                                          "person_id": person.id, **{k: values[k] for k in EDITABLE}}))
+    bundles.on_case(session=session, actor=actor, case=case, event="created")
     return case
 
 
@@ -115,7 +127,7 @@ def update(*, session: Session, actor: Actor, case_id: int, data: CaseUpdate, to
         return case
     for key in delta:
         setattr(case, key, values[key])
-    _derive(case)
+    _derive(session, case, deadline=bool({"diagnosed_at", "jurisdiction_code"} & set(delta)))
     case.version += 1
     session.flush()
     audit.record(session=session, actor=actor, action="case.update", resource_type="case", resource_id=case.id,
@@ -145,6 +157,7 @@ def classify(*, session: Session, actor: Actor, case_id: int, data: ClassifyRequ
     session.flush()
     audit.record(session=session, actor=actor, action="case.classify", resource_type="case", resource_id=case.id,
                  jurisdiction_code=case.jurisdiction_code, changes=delta, detail=data.reason)
+    bundles.on_case(session=session, actor=actor, case=case, event="classified")
     return case
 
 
@@ -166,11 +179,13 @@ def _item(case: Case, person_name: str, now: datetime) -> dict:
 def read(*, session: Session, actor: Actor, case_id: int, unmask: bool = False) -> CaseRead:
     """The case with its person (masked unless unmasked with permission) and history; an audited read."""
     case = get(session=session, actor=actor, case_id=case_id)
+    # Every query before the first audit row: the query after a pending row flushes it, and on SQLite
+    # that takes the database's one write lock until the request commits (benchmarks/README.md).
+    hist = [ClassificationChangeRead.model_validate(h, from_attributes=True)
+            for h in history(session=session, case_id=case.id)]
     person = people.read(session=session, actor=actor, person_id=case.person_id, unmask=unmask)
     audit.record(session=session, actor=actor, action="case.read", resource_type="case", resource_id=case.id,
                  jurisdiction_code=case.jurisdiction_code)
-    hist = [ClassificationChangeRead.model_validate(h, from_attributes=True)
-            for h in history(session=session, case_id=case.id)]
     return CaseRead(**_item(case, person.name, utcnow()), sampling_date=case.sampling_date,
                     reported_at=case.reported_at, report_deadline_at=case.report_deadline_at,
                     outcome_date=case.outcome_date, notes=case.notes, version=case.version,
@@ -181,9 +196,14 @@ def list_statement(
     *, actor: Actor, classification: list[str] | None = None, jurisdiction_code: str | None = None,
     date_field: str = "onset", date_from: date | None = None, date_to: date | None = None,
     q: str | None = None, report_status: str | None = None, person_id: int | None = None,
+    keys_only: bool = False,
 ) -> Select:
-    """Cases in the actor's subtree with their person's name, filtered; ordered newest first by key."""
-    stmt = scoped(select(Case, Person.name).join(Person, Person.id == Case.person_id), actor, Case.jurisdiction_code)
+    """Cases in the actor's subtree with their person's name, filtered; ordered newest first by key.
+
+    `keys_only`: just Case.id, without the join to persons (to find a page by key, see list_cases).
+    """
+    base = select(Case.id) if keys_only else select(Case, Person.name).join(Person, Person.id == Case.person_id)
+    stmt = scoped(base, actor, Case.jurisdiction_code)
     if person_id is not None:
         stmt = stmt.where(Case.person_id == person_id)
     if classification:
@@ -223,8 +243,13 @@ def list_statement(
 def list_cases(*, session: Session, actor: Actor, limit: int = 50, cursor: str | None = None,
                **filters) -> tuple[list[CaseListItem], str | None]:
     require(actor, "case.read")
-    stmt = list_statement(actor=actor, **filters)
-    rows, nxt = keyset_page(session, stmt, Case.id, limit=limit, cursor=cursor)
+    # The page's keys from the cases alone, then those rows with their names. With the join inside the
+    # keyset query, SQLite (no statistics) looked up the person of every case in scope before sorting:
+    # 0.5-10 s for a city-wide first page at 100,000 cases (benchmarks/README.md, "Findings").
+    keys = list_statement(actor=actor, keys_only=True, **filters)
+    ids, nxt = keyset_page(session, keys, Case.id, limit=limit, cursor=cursor)
+    rows = session.execute(select(Case, Person.name).join(Person, Person.id == Case.person_id)
+                           .where(Case.id.in_(ids)).order_by(Case.id.desc())).all() if ids else []
     now = utcnow()
     # A page of cases shows names: a read of personal data, kept in the audit log like any other.
     audit.record(session=session, actor=actor, action="case.list", resource_type="case",

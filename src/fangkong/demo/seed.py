@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from fangkong.auth import service as auth
 from fangkong.authz import SYSTEM
 from fangkong.demo.city import DemoCity
+from fangkong.demo.response import seed_response
 from fangkong.geo import service as geo
 from fangkong.interop.case_import import insert_cases
 from fangkong.interop.importers import insert_persons
@@ -64,4 +65,5 @@ def seed(*, session: Session, city: DemoCity) -> list[DemoLogin]:
     for login in logins:
         auth.create_user(session=session, actor=None, username=login.username, password=DEMO_PASSWORD,
                          role=login.role, jurisdiction_code=login.jurisdiction_code, is_default_password=True)
+    seed_response(session=session, city=city)
     return logins

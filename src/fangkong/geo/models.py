@@ -16,6 +16,9 @@ class Jurisdiction(Base):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
     # GeoJSON geometry (WGS-84) as text: kept whole, served to the map as it is.
     geometry: Mapped[str | None] = mapped_column(Text)
+    # IANA time zone (e.g. Asia/Urumqi); None inherits the parent's, and the root falls back to
+    # FANGKONG_TIMEZONE. Times are stored in UTC and shown in this zone.
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def jurisdiction_code(self) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from fangkong.audit import service as audit
 from fangkong.authz import Actor, scoped
+from fangkong.config import get_settings
 from fangkong.errors import Invalid, NotFound
 from fangkong.geo.levels import LEVELS, check_code, level_rank
 from fangkong.geo.models import Jurisdiction
@@ -21,6 +23,22 @@ def get(*, session: Session, code: str) -> Jurisdiction:
     if node is None:
         raise NotFound(f"no jurisdiction with code {code}", field="jurisdiction_code")
     return node
+
+
+def ancestors(*, session: Session, code: str) -> list[Jurisdiction]:
+    """The node and its ancestors, root first (a short walk up parent_code; nodes come from the identity map)."""
+    chain = [get(session=session, code=code)]
+    while chain[-1].parent_code:
+        chain.append(get(session=session, code=chain[-1].parent_code))
+    return chain[::-1]
+
+
+def effective_timezone(session: Session, code: str) -> ZoneInfo:
+    """The zone a node's times are shown in: its own, else the nearest ancestor's, else FANGKONG_TIMEZONE."""
+    for node in reversed(ancestors(session=session, code=code)):
+        if node.timezone:
+            return ZoneInfo(node.timezone)
+    return ZoneInfo(get_settings().timezone)
 
 
 def get_in_scope(*, session: Session, actor: Actor, code: str) -> Jurisdiction:
@@ -70,6 +88,7 @@ class NodeRow:
     parent_code: str | None = None
     geometry: dict | None = None
     row: int = 0
+    timezone: str | None = None  # IANA zone; None leaves a stored node's zone as it is
 
 
 @dataclass
@@ -92,6 +111,8 @@ def import_nodes(*, session: Session, actor: Actor | None, nodes: list[NodeRow],
             problem = "name_zh is empty"
         if problem is None and node.parent_code is None and node.level != "province":
             problem = f"a {node.level} needs a parent_code"
+        if problem is None and node.timezone:
+            problem = _zone_problem(node.timezone)
         if problem:
             report.errors.append(f"{source}: row {node.row}, code {node.code or '?'}: {problem}")
     if report.errors:
@@ -105,10 +126,20 @@ def import_nodes(*, session: Session, actor: Actor | None, nodes: list[NodeRow],
     return report
 
 
+def _zone_problem(zone: str) -> str | None:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {zone!r} (use an IANA name such as Asia/Shanghai)"
+    return None
+
+
 def _upsert(session: Session, node: NodeRow, report: TreeImportReport) -> None:
     geometry = json.dumps(node.geometry, ensure_ascii=False, separators=(",", ":")) if node.geometry else None
     existing = session.get(Jurisdiction, node.code)
     values = dict(level=node.level, name_zh=node.name_zh, name_en=node.name_en, parent_code=node.parent_code)
+    if node.timezone:
+        values["timezone"] = node.timezone
     if existing is None:
         session.add(Jurisdiction(code=node.code, geometry=geometry, **values))
         session.flush()
@@ -140,7 +171,7 @@ def read_tree_file(path: Path) -> list[NodeRow]:
             out.append(NodeRow(code=str(p.get("code", "")), level=str(p.get("level", "")),
                                name_zh=str(p.get("name_zh") or p.get("name") or ""), name_en=str(p.get("name_en") or ""),
                                parent_code=(str(p["parent_code"]) if p.get("parent_code") else None),
-                               geometry=feature.get("geometry"), row=i))
+                               geometry=feature.get("geometry"), row=i, timezone=p.get("timezone") or None))
         return out
     from fangkong.interop.tabular import TableError, read_table
 
@@ -153,5 +184,5 @@ def read_tree_file(path: Path) -> list[NodeRow]:
         geometry = json.loads(row["geometry"]) if row.get("geometry") else None
         out.append(NodeRow(code=row["code"], level=row["level"], name_zh=row["name_zh"],
                            name_en=row.get("name_en", ""), parent_code=row.get("parent_code") or None,
-                           geometry=geometry, row=row_no))
+                           geometry=geometry, row=row_no, timezone=row.get("timezone") or None))
     return out

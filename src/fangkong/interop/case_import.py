@@ -12,14 +12,16 @@ from sqlalchemy.orm import Session
 from fangkong.authz import Actor, require
 from fangkong.cases import rules
 from fangkong.cases.models import Case, ClassificationChange
-from fangkong.cases.service import deadline_hours, local_date
+from fangkong.cases.service import REPORT_DEADLINE, local_date
 from fangkong.db import utcnow
 from fangkong.interop.columns import CLASSIFICATION, ORIGIN, OUTCOME, SEVERITY, code_value
 from fangkong.interop.importers import (
     CHUNK, ImportRejected, ImportReport, PersonResolver, Progress, _finish, insert_persons,
     check_jurisdictions, load_table, local_zone, parse_date, parse_moment, person_values, previous_batch,
+    sync_id_sequence,
 )
 from fangkong.interop.tabular import RowError
+from fangkong.protocols import service as profiles
 
 
 def case_values(row: dict[str, str], zone: ZoneInfo, today: date) -> tuple[dict, list[tuple[str, str]]]:
@@ -133,16 +135,24 @@ def _existing_cases(session: Session, parsed, resolver: PersonResolver) -> set[t
 
 def insert_cases(session: Session, rows: list[dict], progress: Progress | None) -> None:
     first_id = (session.scalar(select(func.max(Case.id))) or 0) + 1
-    now, hours = utcnow(), deadline_hours()
+    now = utcnow()
+    # The deadline comes from each jurisdiction's profile at diagnosis, resolved once per distinct
+    # jurisdiction and profile basis (not per row).
+    hours = profiles.ValueLookup(session=session, path=REPORT_DEADLINE)
     for i in range(0, len(rows), CHUNK):
         chunk = []
         for k, r in enumerate(rows[i:i + CHUNK]):
+            at = r["diagnosed_at"]
+            deadline = rules.report_deadline(at, float(hours(r["jurisdiction_code"], at))) if at else None
             chunk.append({**r, "id": first_id + i + k, "report_date": local_date(r["reported_at"]),
-                          "report_deadline_at": rules.report_deadline(r["diagnosed_at"], hours),
+                          "report_deadline_at": deadline,
                           "created_by": "import", "created_at": now, "updated_at": now, "version": 1})
-        session.execute(insert(Case), chunk)
-        session.execute(insert(ClassificationChange), [
+        # render_nulls: every row has the same columns, so the whole chunk is one executemany; without
+        # it a None (no onset, no severity, not yet reported) drops the column and splits the batch.
+        session.execute(insert(Case).execution_options(render_nulls=True), chunk)
+        session.execute(insert(ClassificationChange).execution_options(render_nulls=True), [
             {"case_id": c["id"], "to_classification": c["classification"], "to_severity": c["severity"],
              "reason": "imported", "changed_by": "import", "changed_at": now} for c in chunk])
         if progress:
             progress(min(i + CHUNK, len(rows)), len(rows))
+    sync_id_sequence(session, "cases")

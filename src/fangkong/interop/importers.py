@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from fangkong.audit import service as audit
@@ -227,10 +227,20 @@ def insert_persons(session: Session, rows: list[dict], progress: Progress | None
     for i in range(0, len(rows), CHUNK):
         chunk = [{**r, "id": first_id + i + k, "created_at": now, "updated_at": now, "version": 1}
                  for k, r in enumerate(rows[i:i + CHUNK])]
-        session.execute(insert(Person), chunk)
+        # render_nulls: one executemany per chunk even when rows differ in which fields are empty.
+        session.execute(insert(Person).execution_options(render_nulls=True), chunk)
         if progress:
             progress(min(i + CHUNK, len(rows)), len(rows))
+    sync_id_sequence(session, "persons")
     return first_id
+
+
+def sync_id_sequence(session: Session, table: str) -> None:
+    """Bulk inserts choose their ids; on PostgreSQL move the table's id sequence past them, so that
+    rows added one at a time afterwards (a person registered on a form) do not collide."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                             f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
 
 
 def _finish(session: Session, actor: Actor, report: ImportReport, table: Table) -> None:

@@ -32,7 +32,7 @@ def decode_cursor(cursor: str | None) -> list | None:
 def keyset_page(session: Session, stmt: Select, key: ColumnElement, *, limit: int, cursor: str | None) -> tuple[list, str | None]:
     """One page of `stmt`, newest first by the integer `key` column: rows and the next cursor (or None).
 
-    Rows are what the statement selects: entities when it selects one entity, tuples otherwise.
+    Rows are what the statement selects: entities (or key values) when it selects one thing, tuples otherwise.
     """
     after = decode_cursor(cursor)
     if after:
@@ -45,5 +45,7 @@ def keyset_page(session: Session, stmt: Select, key: ColumnElement, *, limit: in
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
-    last_id = (last[0] if isinstance(last, tuple) else last).id
+    if isinstance(last, tuple):
+        last = last[0]
+    last_id = last if isinstance(last, int) else last.id  # a statement may select the key column itself
     return rows[:limit], encode_cursor([last_id])

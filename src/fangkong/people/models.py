@@ -21,6 +21,12 @@ class Person(Base):
         Index("ix_persons_birth_date", "birth_date"),
         Index("ix_persons_phone", "phone"),
         Index("ix_persons_name", "name"),
+        # Only merged records: a full index on this nearly-all-NULL column drew SQLite's planner
+        # away from the indexes above for `merged_into_id IS NULL` (migration 0004).
+        Index(
+            "ix_persons_merged_into_id", "merged_into_id",
+            sqlite_where=text("merged_into_id IS NOT NULL"), postgresql_where=text("merged_into_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,7 +39,7 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"))
     address: Mapped[str] = mapped_column(Text, default="")
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -18,6 +18,7 @@ from fangkong.deps import SettingsDep, client_ip, get_session
 from fangkong.errors import Forbidden, Unauthorized
 from fangkong.geo import service as geo
 from fangkong.i18n import pick_language
+from fangkong.notify import service as notify
 
 SESSION_COOKIE = "fk_session"
 LANG_COOKIE = "fk_lang"
@@ -44,6 +45,7 @@ class WebState:
     jurisdiction_name: str
     csrf_token: str
     language: str
+    unread: int = 0  # unread in-app notifications (the bell)
 
     def can(self, action: str, resource: Any = None) -> bool:
         return bool(allowed(self.actor, action, resource))
@@ -93,7 +95,8 @@ def get_web_actor(request: Request, session: WebSessionDep, settings: SettingsDe
     request.state.csrf_token = row.csrf_token
     request.state.web = WebState(actor=actor, user=user, display_name=user.display_name or user.username,
                                  jurisdiction_name=node.name_en if language == "en" and node.name_en else node.name_zh,
-                                 csrf_token=row.csrf_token, language=language)
+                                 csrf_token=row.csrf_token, language=language,
+                                 unread=notify.unread_count(session=session, user_id=user.id))
     return actor
 
 

@@ -45,10 +45,37 @@ LABELS: dict[str, dict[str, str]] = {
         "resident_id~typo": N_("ID numbers differ by a typo"),
     },
     "date_field": {"onset": N_("Onset date"), "report": N_("Report date")},
+    "task_status": {"open": N_("To do"), "in_progress": N_("In progress"), "done": N_("Done"),
+                    "cancelled": N_("Cancelled")},
+    "priority": {"high": N_("High"), "normal": N_("Normal"), "low": N_("Low")},
+    "department": {
+        "headquarters": N_("Headquarters"), "cdc": N_("CDC"), "health": N_("Health commission"),
+        "public_security": N_("Public security"), "industry_it": N_("Industry and IT"), "community": N_("Community"),
+        "lab": N_("Laboratory"), "quarantine": N_("Quarantine sites"), "supplies": N_("Supplies"),
+    },
+    "subject_type": {
+        "case": N_("Case"), "contact": N_("Contact"), "person": N_("Person"), "facility": N_("Facility"),
+        "area": N_("Area"), "campaign": N_("Screening campaign"), "jurisdiction": N_("Jurisdiction"),
+    },
+    "task_event": {
+        "created": N_("Created"), "assigned": N_("Assigned"), "status": N_("Status changed"), "note": N_("Note"),
+        "evidence": N_("Evidence added"), "overdue": N_("Overdue"), "bulk": N_("Bulk action"),
+        "due": N_("Due time changed"), "priority": N_("Priority changed"),
+    },
+    "notification": {"assigned": N_("Assigned to you"), "overdue": N_("Overdue"),
+                     "escalated": N_("Overdue, escalated to you")},
+    "sla_outcome": {
+        "due": N_("Due in the period"), "on_time": N_("Done on time"), "late": N_("Done late"), "open_overdue": N_("Open, overdue"),
+        "open_not_due": N_("Open, not yet due"), "cancelled": N_("Cancelled"),
+    },
     "flash": {
         "saved": N_("Saved."), "classified": N_("Classification changed."), "created": N_("Case registered."),
         "merged": N_("Persons merged."), "dismissed": N_("Marked as not a duplicate."),
         "logged_out": N_("You have been signed out."),
+        "bulk_assigned": N_("Tasks assigned."), "bulk_closed": N_("Tasks closed."), "task_started": N_("Task started."),
+        "task_done": N_("Task completed."), "task_reopened": N_("Task reopened."),
+        "task_assigned": N_("Task assigned."), "note_added": N_("Note added."), "due_changed": N_("Due time changed."),
+        "notifications_read": N_("Notifications marked as read."),
     },
     "field": {
         "jurisdiction_code": N_("Jurisdiction"), "origin": N_("Origin"), "onset_date": N_("Onset date"),
@@ -59,6 +86,9 @@ LABELS: dict[str, dict[str, str]] = {
         "doc_type": N_("Document type"), "doc_number": N_("Document number"), "phone": N_("Phone"),
         "address": N_("Address"), "person_id": N_("Person"), "external_id": N_("Report card number"),
         "version": N_("Version"),
+        "title": N_("Title"), "due_at": N_("Due"), "reason": N_("Reason"), "note": N_("Note"),
+        "team_id": N_("Team"), "assignee_id": N_("Assignee"), "ids": N_("Tasks"), "file": N_("File"),
+        "status": N_("Status"), "priority": N_("Priority"),
     },
 }
 
@@ -90,6 +120,16 @@ KNOWN_MESSAGES = (
     N_("not a number"),
     N_("no such record"),
     N_("the form's security token is missing or out of date; reload the page and try again"),
+    N_("completing a task needs a note or an attachment as evidence"),
+    N_("cancelling a task needs a reason"),
+    N_("closing tasks in bulk needs a reason"),
+    N_("changing the due time needs a reason"),
+    N_("this task is assigned to someone else; a user who may assign tasks can reassign it"),
+    N_("the file is empty"),
+    N_("select at least one task"),
+    N_("choose a team"),
+    N_("the period ends before it starts"),
+    N_("the period is longer than a year"),
 )
 
 
@@ -109,6 +149,13 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), m) for
     (r"^the case is already", N_("the case already has this classification")),
     (r"^no (case|person) \d+", N_("no such record")),
     (r"^person \d+ was merged into", N_("this person was merged into another record")),
+    (r"^the file is larger than", N_("the file is too large")),
+    (r"^team .+ does not cover", N_("this team does not cover the task's area")),
+    (r"^user .+ cannot see tasks in", N_("this user cannot see tasks in that area")),
+    (r"^a \w+ task cannot become", N_("this status change is not allowed")),
+    (r"^the task is already", N_("the task already has this status")),
+    (r"^no (task|team|user|notification|attachment) \d+", N_("no such record")),
+    (r"^a team named .+ exists", N_("a team with this name exists here")),
 ))
 
 

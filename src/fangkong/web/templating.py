@@ -36,10 +36,11 @@ def _date_filter(language: str):
 
 
 def _datetime_filter(language: str):
-    def fmt(value: datetime | None, form: str = "short") -> str:
+    def fmt(value: datetime | None, form: str = "short", tz: ZoneInfo | None = None) -> str:
+        """In `tz` (a jurisdiction's zone) when given, else the platform's zone."""
         if value is None:
             return ""
-        return format_datetime(value.astimezone(_zone()), format=form, locale=babel_locale(language))
+        return format_datetime(value.astimezone(tz or _zone()), format=form, locale=babel_locale(language))
     return fmt
 
 
@@ -55,12 +56,12 @@ def _percent_filter(language: str):
     return fmt
 
 
-def local_input(value: datetime | date | None) -> str:
-    """A value as an <input type=date|datetime-local> wants it, in the platform's time zone."""
+def local_input(value: datetime | date | None, tz: ZoneInfo | None = None) -> str:
+    """A value as an <input type=date|datetime-local> wants it, in `tz` or the platform's time zone."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(_zone()).strftime("%Y-%m-%dT%H:%M")
+        return value.astimezone(tz or _zone()).strftime("%Y-%m-%dT%H:%M")
     return value.isoformat()
 
 
@@ -84,7 +85,7 @@ def environment(language: str) -> Environment:
     return env
 
 
-ACTION_SEGMENTS = ("edit", "classify", "unmask", "dismiss")
+ACTION_SEGMENTS = ("edit", "classify", "unmask", "dismiss", "start", "complete", "reopen", "assign", "note", "due")
 
 
 def _here(request: Request) -> str:

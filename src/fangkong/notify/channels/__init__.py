@@ -1,0 +1,1 @@
+"""Notification channels, one module per channel, all on `fangkong.notify.base.Channel`."""
