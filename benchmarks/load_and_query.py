@@ -327,13 +327,9 @@ def timed_import(url: str, kind: str, path: Path) -> ImportResult:
     from fangkong.interop.case_import import import_cases
     from fangkong.interop.importers import import_persons
 
-    from fangkong.db import make_engine
-
     fn = import_persons if kind == "persons" else import_cases
-    # Fresh connections for each import, as each `fangkong import …` command has: with psycopg's
-    # automatic prepared statements a pooled connection keeps the generic plan PostgreSQL made for
-    # the resolver's look-up while the table was empty (see README, "Findings").
-    make_engine(url).dispose()
+    # Both imports share the pooled connections, as imports uploaded to one long-running server do
+    # (a stale cached plan on such a connection once made the case import 20x slower: README, "Findings").
     gc.collect()
     t = time.perf_counter()
     with session_scope(url) as session:  # the commit is inside the timing

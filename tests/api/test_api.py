@@ -84,3 +84,13 @@ def test_export_is_masked_unless_unmasked_with_permission_and_audited(api):
     assert api.get("/api/v1/cases/export.csv?unmask=true", user="lab").status_code == 403
     entries = api.get("/api/v1/audit?action=case.export", user="admin").json()["items"]
     assert [e["detail"].split(";")[0].endswith("UNMASKED") for e in entries] == [True, False]
+
+
+def test_jurisdiction_filter_covers_the_whole_subtree(api):
+    city = api.get("/api/v1/cases?jurisdiction_code=320100&limit=200", user="admin").json()["items"]
+    everything = api.get("/api/v1/cases?limit=200", user="admin").json()["items"]
+    assert city and [i["id"] for i in city] == [i["id"] for i in everything]
+    street = api.get("/api/v1/cases?jurisdiction_code=320102001&limit=200", user="admin").json()["items"]
+    assert street and all(i["jurisdiction_code"].startswith("320102001") for i in street)
+    persons = api.get("/api/v1/persons?jurisdiction_code=320100&limit=5", user="admin").json()["items"]
+    assert len(persons) == 5

@@ -3,7 +3,7 @@ bundles from its diagnosis time; the same start never makes them twice."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -16,10 +16,10 @@ from fangkong.response.models import Task
 DIAGNOSED = datetime(2022, 4, 29, 15, 30, tzinfo=timezone.utc)  # 23:30 in Shanghai
 
 
-def _case(session, actor=SYSTEM, classification="confirmed", **kw):
+def _case(session, actor=SYSTEM, classification="confirmed", diagnosed_at=DIAGNOSED):
     person = PersonCreate(name="李静", sex="female", birth_date=date(1980, 3, 4), jurisdiction_code="320102001001001")
     data = CaseCreate(person=person, classification=classification, severity="mild" if classification == "confirmed"
-                      else None, diagnosed_at=DIAGNOSED, onset_date=date(2022, 4, 28), **kw)
+                      else None, diagnosed_at=diagnosed_at, onset_date=date(2022, 4, 28))
     return cases.create(session=session, actor=actor, data=data, today=date(2022, 5, 1))
 
 
@@ -66,3 +66,19 @@ def test_a_lab_operator_registering_a_case_fires_the_rule(session):
     lab = auth.actor_for(session=session, user=session.scalar(select(User).where(User.username == "lab")))
     case = _case(session, actor=lab, classification="asymptomatic")
     assert len(_tasks(session, case.id)) == 4
+
+
+def test_a_later_profile_change_does_not_move_due_times(session):
+    from fangkong.protocols import service as protocols
+
+    before = _case(session)
+    report = next(t for t in _tasks(session, before.id) if t.step_key == "investigation_report")
+    assert report.due_at - DIAGNOSED == timedelta(hours=24)
+    protocols.override_value(session=session, actor=SYSTEM, jurisdiction_code="320102",
+                             path="sla_bundles.investigation.steps[2].deadline_hours", value=12,
+                             reason="区指挥部要求12小时内出报告", effective_from=datetime(2022, 4, 30, tzinfo=timezone.utc))
+    session.expire_all()
+    assert session.get(Task, report.id).due_at == DIAGNOSED + timedelta(hours=24)  # kept, not recomputed
+    later = _case(session, diagnosed_at=datetime(2022, 4, 30, 6, tzinfo=timezone.utc))
+    new_report = next(t for t in _tasks(session, later.id) if t.step_key == "investigation_report")
+    assert new_report.due_at == datetime(2022, 4, 30, 18, tzinfo=timezone.utc)

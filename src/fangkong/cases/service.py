@@ -19,6 +19,7 @@ from fangkong.config import get_settings
 from fangkong.db import utcnow
 from fangkong.errors import Conflict, Invalid, NotFound
 from fangkong.geo import service as geo
+from fangkong.geo.levels import subtree_prefix
 from fangkong.kit.pagination import keyset_page
 from fangkong.people import service as people
 from fangkong.people.models import Person
@@ -214,7 +215,7 @@ def list_statement(
     if jurisdiction_code:
         if not actor.covers(jurisdiction_code):
             raise NotFound("no such jurisdiction in your jurisdiction", field="jurisdiction_code")
-        stmt = stmt.where(in_subtree(Case.jurisdiction_code, jurisdiction_code))
+        stmt = stmt.where(in_subtree(Case.jurisdiction_code, subtree_prefix(jurisdiction_code)))
     column = {"onset": Case.onset_date, "report": Case.report_date}.get(date_field)
     if column is None:
         raise Invalid("date_field is onset or report", field="date_field")

@@ -42,3 +42,13 @@ def check_code(code: str, level: str, parent_code: str | None, parent_level: str
     if not code.startswith(prefix(parent_code, parent_level)):
         return f"code {code} does not start with its parent's prefix {prefix(parent_code, parent_level)}"
     return None
+
+
+def subtree_prefix(code: str) -> str:
+    """The prefix of a node's subtree read from the code's shape alone (no lookup of its level)."""
+    if len(code) == 6:
+        if code.endswith("0000"):
+            return code[:2]
+        if code.endswith("00"):
+            return code[:4]
+    return code

@@ -18,7 +18,7 @@ from fangkong.interop.columns import CLASSIFICATION, ORIGIN, OUTCOME, SEVERITY, 
 from fangkong.interop.importers import (
     CHUNK, ImportRejected, ImportReport, PersonResolver, Progress, _finish, insert_persons,
     check_jurisdictions, load_table, local_zone, parse_date, parse_moment, person_values, previous_batch,
-    sync_id_sequence,
+    refresh_statistics, sync_id_sequence,
 )
 from fangkong.interop.tabular import RowError
 from fangkong.protocols import service as profiles
@@ -156,3 +156,4 @@ def insert_cases(session: Session, rows: list[dict], progress: Progress | None) 
         if progress:
             progress(min(i + CHUNK, len(rows)), len(rows))
     sync_id_sequence(session, "cases")
+    refresh_statistics(session, "cases", added=len(rows))

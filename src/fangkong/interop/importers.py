@@ -232,6 +232,7 @@ def insert_persons(session: Session, rows: list[dict], progress: Progress | None
         if progress:
             progress(min(i + CHUNK, len(rows)), len(rows))
     sync_id_sequence(session, "persons")
+    refresh_statistics(session, "persons", added=len(rows))
     return first_id
 
 
@@ -241,6 +242,22 @@ def sync_id_sequence(session: Session, table: str) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                              f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+
+
+ANALYZE_AFTER = 1000
+
+
+def refresh_statistics(session: Session, table: str, *, added: int) -> None:
+    """After a bulk insert on PostgreSQL, ANALYZE the table (inside the import's transaction).
+
+    Until autovacuum gets to it the planner sees the table as it was, often empty: the inline duplicate
+    scan of a first 20,000-person import ran as a nested loop over scans (74 s; 0.1 s after ANALYZE).
+    New statistics also retire plans cached for prepared statements on pooled connections: the
+    resolver's ``resident_id IN (…)`` look-up, planned while the table was empty, kept scanning all
+    1,000,000 persons per chunk (benchmarks/README.md, "Findings"). SQLite needs neither.
+    """
+    if added >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {table}"))
 
 
 def _finish(session: Session, actor: Actor, report: ImportReport, table: Table) -> None:

@@ -12,6 +12,7 @@ from fangkong.audit import service as audit
 from fangkong.authz import Actor, allowed, in_subtree, require, scoped
 from fangkong.errors import Conflict, Invalid, NotFound
 from fangkong.geo import service as geo
+from fangkong.geo.levels import subtree_prefix
 from fangkong.kit.pagination import keyset_page
 from fangkong.people import dedup
 from fangkong.people.ids import mask_document, mask_fields, mask_phone, mask_resident_id
@@ -127,7 +128,7 @@ def search_statement(
     if jurisdiction_code:
         if not actor.covers(jurisdiction_code):
             raise NotFound("no such jurisdiction in your jurisdiction", field="jurisdiction_code")
-        stmt = stmt.where(in_subtree(Person.jurisdiction_code, jurisdiction_code))
+        stmt = stmt.where(in_subtree(Person.jurisdiction_code, subtree_prefix(jurisdiction_code)))
     if not include_merged:
         stmt = stmt.where(Person.merged_into_id.is_(None))
     q = (q or "").strip()
