@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import gc
 import json
 import os
@@ -329,7 +328,7 @@ def timed_import(url: str, kind: str, path: Path) -> ImportResult:
 
     fn = import_persons if kind == "persons" else import_cases
     # Both imports share the pooled connections, as imports uploaded to one long-running server do
-    # (a stale cached plan on such a connection once made the case import 20x slower: README, "Findings").
+    # (a stale cached plan on such a connection once stretched the case import to 30+ min: README, "Findings").
     gc.collect()
     t = time.perf_counter()
     with session_scope(url) as session:  # the commit is inside the timing
