@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fangkong.authz import Actor, require
@@ -16,11 +16,12 @@ from fangkong.cases.service import REPORT_DEADLINE, local_date
 from fangkong.db import utcnow
 from fangkong.interop.columns import CLASSIFICATION, ORIGIN, OUTCOME, SEVERITY, code_value
 from fangkong.interop.importers import (
-    CHUNK, ImportRejected, ImportReport, PersonResolver, Progress, _finish, insert_persons,
+    ImportRejected, ImportReport, PersonResolver, Progress, _finish, insert_persons,
     check_jurisdictions, load_table, local_zone, parse_date, parse_moment, person_values, previous_batch,
     refresh_statistics, sync_id_sequence,
 )
 from fangkong.interop.tabular import RowError
+from fangkong.kit.bulk import insert_rows
 from fangkong.protocols import service as profiles
 
 
@@ -139,21 +140,18 @@ def insert_cases(session: Session, rows: list[dict], progress: Progress | None) 
     # The deadline comes from each jurisdiction's profile at diagnosis, resolved once per distinct
     # jurisdiction and profile basis (not per row).
     hours = profiles.ValueLookup(session=session, path=REPORT_DEADLINE)
-    for i in range(0, len(rows), CHUNK):
-        chunk = []
-        for k, r in enumerate(rows[i:i + CHUNK]):
-            at = r["diagnosed_at"]
-            deadline = rules.report_deadline(at, float(hours(r["jurisdiction_code"], at))) if at else None
-            chunk.append({**r, "id": first_id + i + k, "report_date": local_date(r["reported_at"]),
-                          "report_deadline_at": deadline,
-                          "created_by": "import", "created_at": now, "updated_at": now, "version": 1})
-        # render_nulls: every row has the same columns, so the whole chunk is one executemany; without
-        # it a None (no onset, no severity, not yet reported) drops the column and splits the batch.
-        session.execute(insert(Case).execution_options(render_nulls=True), chunk)
-        session.execute(insert(ClassificationChange).execution_options(render_nulls=True), [
-            {"case_id": c["id"], "to_classification": c["classification"], "to_severity": c["severity"],
-             "reason": "imported", "changed_by": "import", "changed_at": now} for c in chunk])
-        if progress:
-            progress(min(i + CHUNK, len(rows)), len(rows))
+    full = []
+    for k, r in enumerate(rows):
+        at = r["diagnosed_at"]
+        deadline = rules.report_deadline(at, float(hours(r["jurisdiction_code"], at))) if at else None
+        full.append({**r, "id": first_id + k, "report_date": local_date(r["reported_at"]),
+                     "report_deadline_at": deadline, "created_by": "import", "created_at": now,
+                     "updated_at": now, "version": 1})
+    session.flush()
+    insert_rows(session, Case.__table__, full, progress=progress)
+    insert_rows(session, ClassificationChange.__table__, [
+        {"case_id": c["id"], "from_classification": None, "from_severity": None,
+         "to_classification": c["classification"], "to_severity": c["severity"],
+         "reason": "imported", "changed_by": "import", "changed_at": now} for c in full])
     sync_id_sequence(session, "cases")
     refresh_statistics(session, "cases", added=len(rows))

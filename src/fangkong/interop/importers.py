@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from fangkong.audit import service as audit
@@ -18,6 +18,7 @@ from fangkong.db import utcnow
 from fangkong.errors import DomainError
 from fangkong.geo.models import Jurisdiction
 from fangkong.interop.columns import SEX, canonical
+from fangkong.kit.bulk import insert_rows
 from fangkong.interop.models import ImportBatch
 from fangkong.interop.tabular import RowError, Table, TableError, read_table
 from fangkong.people import dedup
@@ -25,7 +26,6 @@ from fangkong.people.models import Person
 from fangkong.people.validation import normalize
 
 Progress = Callable[[int, int], None]
-CHUNK = 5000
 # Above this many new persons the fuzzy duplicate scan is left to `fangkong persons dedup`,
 # so a city-wide load is not held up by it.
 DEDUP_INLINE_MAX = 50_000
@@ -224,13 +224,10 @@ def _new_persons(valid, resolver: PersonResolver, errors: list[RowError], report
 def insert_persons(session: Session, rows: list[dict], progress: Progress | None) -> int:
     first_id = (session.scalar(select(func.max(Person.id))) or 0) + 1
     now = utcnow()
-    for i in range(0, len(rows), CHUNK):
-        chunk = [{**r, "id": first_id + i + k, "created_at": now, "updated_at": now, "version": 1}
-                 for k, r in enumerate(rows[i:i + CHUNK])]
-        # render_nulls: one executemany per chunk even when rows differ in which fields are empty.
-        session.execute(insert(Person).execution_options(render_nulls=True), chunk)
-        if progress:
-            progress(min(i + CHUNK, len(rows)), len(rows))
+    session.flush()
+    insert_rows(session, Person.__table__, [
+        {**r, "id": first_id + k, "merged_into_id": None, "created_at": now, "updated_at": now, "version": 1}
+        for k, r in enumerate(rows)], progress=progress)
     sync_id_sequence(session, "persons")
     refresh_statistics(session, "persons", added=len(rows))
     return first_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from operator import mul
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date
@@ -32,7 +33,8 @@ class ResidentId:
 
 
 def check_digit(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+    # map() keeps this in C: it runs once per row of a million-row import.
+    return _CHECK[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def parse_resident_id(value: str, *, today: date | None = None) -> ResidentId:
