@@ -42,8 +42,7 @@ def get_api_actor(request: Request, session: SessionDep, settings: SettingsDep,
                   token: Annotated[str | None, Depends(_bearer)]) -> Actor:
     if not token:
         raise Unauthorized("missing bearer token; POST /api/v1/auth/token first")
-    user = auth.user_from_token(session=session, settings=settings, token=token)
-    return auth.actor_for(session=session, user=user, ip=client_ip(request))
+    return auth.actor_from_token(session=session, settings=settings, token=token, ip=client_ip(request))
 
 
 ApiActor = Annotated[Actor, Depends(get_api_actor)]

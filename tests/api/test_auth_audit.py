@@ -91,3 +91,18 @@ def test_password_rules_and_roles(session):
     user = auth.create_user(session=session, actor=None, username="u1", password="long-enough-1", role="grid_worker",
                             jurisdiction_code="320102001001")
     assert user.password_hash.startswith("$argon2id$")
+
+
+def test_cached_actor_follows_a_language_change(db_url, settings):
+    with session_scope(db_url) as s:
+        user = s.scalar(select(User).where(User.username == "epi"))
+        token = auth.issue_token(settings=settings, user=user)
+        first = auth.actor_from_token(session=s, settings=settings, token=token, ip="10.0.0.1")
+        again = auth.actor_from_token(session=s, settings=settings, token=token, ip="10.0.0.2")
+        assert (first.role, again.ip, again.jurisdiction_level) == ("epidemiologist", "10.0.0.2", "city")
+        auth.set_language(session=s, user=user, language="en")
+    with session_scope(db_url) as s:
+        assert auth.actor_from_token(session=s, settings=settings, token=token).language == "en"
+    with pytest.raises(Exception):
+        with session_scope(db_url) as s:
+            auth.actor_from_token(session=s, settings=settings, token=token + "x")
