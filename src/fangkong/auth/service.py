@@ -7,7 +7,7 @@ import secrets
 import threading
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import jwt
 from sqlalchemy import delete, func, select
