@@ -59,6 +59,12 @@ def initial_problem(*, classification: str, severity: str | None) -> tuple[str, 
     return None
 
 
+# A data-entry plausibility bound, not a protocol rule: an onset this long before diagnosis is far
+# beyond any published incubation or onset-to-diagnosis delay (protocols-china.md §1, epi-methods.md
+# §3) and is almost always a mistyped year or month.
+MAX_ONSET_TO_DIAGNOSIS_DAYS = 60
+
+
 def date_problems(
     *, onset: date | None, sampling: date | None, diagnosed: datetime | None, reported: datetime | None,
     today: date, diagnosed_local: date | None = None,
@@ -72,8 +78,8 @@ def date_problems(
         problems.append(("diagnosed_at", "diagnosis comes before the sample was taken"))
     if diagnosed and reported and reported < diagnosed:
         problems.append(("reported_at", "the report is dated before the diagnosis"))
-    if onset and diagnosed_local and (diagnosed_local - onset).days > 60:
-        problems.append(("onset_date", "onset is more than 60 days before diagnosis"))
+    if onset and diagnosed_local and (diagnosed_local - onset).days > MAX_ONSET_TO_DIAGNOSIS_DAYS:
+        problems.append(("onset_date", f"onset is more than {MAX_ONSET_TO_DIAGNOSIS_DAYS} days before diagnosis"))
     return problems
 
 
