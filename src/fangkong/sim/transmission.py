@@ -1,0 +1,238 @@
+"""One day of transmission, layer by layer. Plain array functions; no Python loop over people.
+
+Each layer returns candidate infection events ``Events`` (infector, infectee, minute of day, venue);
+the model keeps one event per infectee. A pair transmits with probability ``1 - exp(-rate * x)``
+where x is the infector's weight (individual infectiousness) times the infectee's susceptibility,
+times the exposure (days for groups, hours of co-presence at venues).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fangkong.sim.city.model import City, Visits
+
+LAYER_NAMES = ("seed", "household", "school", "work", "venue", "community")
+SEED, HOUSEHOLD, SCHOOL, WORK, VENUE, COMMUNITY = range(6)
+_KEY = 2048  # > minutes in a day: venue * _KEY + minute orders visits by venue then time
+
+
+@dataclass
+class Events:
+    infector: np.ndarray  # int32 (-1: seeded)
+    infectee: np.ndarray  # int32
+    minute: np.ndarray  # int16 minute of day
+    layer: np.ndarray  # int8
+    venue: np.ndarray  # int32, -1 when not at a venue
+
+    @classmethod
+    def empty(cls) -> Events:
+        z = np.zeros(0, np.int32)
+        return cls(z, z, z.astype(np.int16), z.astype(np.int8), z)
+
+    @classmethod
+    def concat(cls, parts: list[Events]) -> Events:
+        if not parts:
+            return cls.empty()
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in
+                     ("infector", "infectee", "minute", "layer", "venue")))
+
+    def __len__(self) -> int:
+        return int(self.infectee.shape[0])
+
+
+def expand(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ranges [starts[i], stops[i]): (i repeated per element, the element indices)."""
+    counts = np.maximum(stops - starts, 0)
+    total = int(counts.sum())
+    owner = np.repeat(np.arange(len(starts)), counts)
+    if total == 0:
+        return owner, np.zeros(0, np.int64)
+    offsets = np.cumsum(counts) - counts
+    return owner, starts[owner] + (np.arange(total) - offsets[owner])
+
+
+def _draw(rng: np.random.Generator, hazard: np.ndarray) -> np.ndarray:
+    return rng.random(hazard.shape[0]) < -np.expm1(-hazard)
+
+
+def household(rng: np.random.Generator, city: City, *, sources: np.ndarray, weight: np.ndarray,
+              target_ok: np.ndarray, sus: np.ndarray, rate: float) -> Events:
+    """Every infectious person meets every household member who is at home (not in a facility)."""
+    if rate <= 0 or sources.size == 0:
+        return Events.empty()
+    h = city.household[sources]
+    owner, member = expand(city.hh_start[h], city.hh_start[h + 1])
+    infector = sources[owner]
+    ok = (member != infector) & target_ok[member]
+    infector, member = infector[ok], member[ok]
+    hit = _draw(rng, rate * weight[infector] * sus[member])
+    n = int(hit.sum())
+    # Household transmission happens at home: evenings (18:00-23:00).
+    minute = rng.integers(18 * 60, 23 * 60, n).astype(np.int16)
+    return Events(infector[hit].astype(np.int32), member[hit].astype(np.int32), minute,
+                  np.full(n, HOUSEHOLD, np.int8), np.full(n, -1, np.int32))
+
+
+@dataclass
+class Groups:
+    """Members of each school class or work team, CSR by group id."""
+
+    start: np.ndarray
+    members: np.ndarray
+
+    @classmethod
+    def of(cls, city: City) -> Groups:
+        g = city.work_group
+        order = np.argsort(g, kind="stable")
+        order = order[g[order] >= 0]
+        n_groups = int(g.max()) + 1 if g.size and g.max() >= 0 else 0
+        counts = np.bincount(g[order], minlength=n_groups)
+        return cls(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), order.astype(np.int32))
+
+
+def workplace(rng: np.random.Generator, city: City, groups: Groups, visits: Visits, *, weight: np.ndarray,
+              susceptible: np.ndarray, sus: np.ndarray, school_rate: float, work_rate: float) -> Events:
+    """Classmates and team members infect each other while both are at their school or workplace."""
+    at_work = visits.venue == city.work_venue[visits.person]
+    person = visits.person[at_work]
+    n = city.n_persons
+    t_in = np.full(n, -1, np.int32)
+    t_out = np.full(n, -1, np.int32)
+    t_in[person] = visits.time_in[at_work]
+    t_out[person] = visits.time_out[at_work]
+    sources = person[weight[person] > 0]
+    if sources.size == 0:
+        return Events.empty()
+    g = city.work_group[sources]
+    owner, idx = expand(groups.start[g], groups.start[g + 1])
+    infector = sources[owner]
+    member = groups.members[idx]
+    ok = (member != infector) & (t_in[member] >= 0) & susceptible[member]
+    infector, member = infector[ok], member[ok]
+    lo = np.maximum(t_in[infector], t_in[member])
+    hi = np.minimum(t_out[infector], t_out[member])
+    ok = hi > lo
+    infector, member, lo, hi = infector[ok], member[ok], lo[ok], hi[ok]
+    school = city.work_kind[infector] == 1
+    rate = np.where(school, school_rate, work_rate)
+    hit = _draw(rng, rate * weight[infector] * sus[member])
+    infector, member, lo, hi, school = infector[hit], member[hit], lo[hit], hi[hit], school[hit]
+    minute = (lo + rng.random(lo.shape[0]) * (hi - lo)).astype(np.int16)
+    layer = np.where(school, SCHOOL, WORK).astype(np.int8)
+    return Events(infector.astype(np.int32), member.astype(np.int32), minute, layer,
+                  city.work_venue[infector].astype(np.int32))
+
+
+def venues(rng: np.random.Generator, city: City, visits: Visits, *, weight: np.ndarray, susceptible: np.ndarray,
+           sus: np.ndarray, rate: float) -> Events:
+    """Anyone at the same venue at the same time, for the minutes they overlap.
+
+    Staff-to-staff contact is the work layer; every other pair of overlapping visits (customer and
+    customer, customer and staff) is a venue contact. Only visits of infectious people are
+    sources and only visits of susceptible people are targets, which keeps the join small.
+    """
+    if rate <= 0 or len(visits) == 0:
+        return Events.empty()
+    is_work = visits.venue == city.work_venue[visits.person]
+    src = np.flatnonzero(weight[visits.person] > 0)
+    if src.size == 0:
+        return Events.empty()
+    tgt_mask = susceptible[visits.person]
+    parts = [_venue_pairs(rng, visits, src, np.flatnonzero(tgt_mask & ~is_work), weight, sus, rate),
+             _venue_pairs(rng, visits, src[~is_work[src]], np.flatnonzero(tgt_mask & is_work), weight, sus, rate)]
+    return Events.concat(parts)
+
+
+def overlaps(venue: np.ndarray, t_in: np.ndarray, t_out: np.ndarray, src: np.ndarray,
+             tgt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (a in src, b in tgt) of visits at the same venue whose intervals overlap, with the
+    overlap [start, stop). Visits must be sorted by (venue, time_in); src and tgt index them."""
+    if src.size == 0 or tgt.size == 0:
+        z = np.zeros(0, np.int64)
+        return z, z, z, z
+    t_venue = venue[tgt].astype(np.int64)
+    b_in = t_in[tgt].astype(np.int64)
+    key = t_venue * _KEY + b_in
+    longest = np.zeros(int(venue.max()) + 1, np.int64)
+    np.maximum.at(longest, t_venue, t_out[tgt].astype(np.int64) - b_in)
+    s_venue = venue[src].astype(np.int64)
+    s_in = t_in[src].astype(np.int64)
+    # Candidates arrive before the source leaves and no earlier than the longest stay allows.
+    lo = np.searchsorted(key, s_venue * _KEY + np.maximum(s_in - longest[s_venue], 0))
+    hi = np.searchsorted(key, s_venue * _KEY + t_out[src].astype(np.int64))
+    owner, j = expand(lo, hi)
+    a, b = src[owner], tgt[j]
+    start = np.maximum(t_in[a], t_in[b]).astype(np.int32)
+    stop = np.minimum(t_out[a], t_out[b]).astype(np.int32)
+    ok = stop > start
+    return a[ok], b[ok], start[ok], stop[ok]
+
+
+def _venue_pairs(rng: np.random.Generator, visits: Visits, src: np.ndarray, tgt: np.ndarray, weight: np.ndarray,
+                 sus: np.ndarray, rate: float) -> Events:
+    a, b, start, stop = overlaps(visits.venue, visits.time_in, visits.time_out, src, tgt)
+    pa, pb = visits.person[a], visits.person[b]
+    ok = pa != pb
+    a, start, stop, pa, pb = a[ok], start[ok], stop[ok], pa[ok], pb[ok]
+    hit = _draw(rng, rate * (stop - start) / 60.0 * weight[pa] * sus[pb])
+    a, start, stop, pa, pb = a[hit], start[hit], stop[hit], pa[hit], pb[hit]
+    minute = (start + rng.random(start.shape[0]) * (stop - start)).astype(np.int16)
+    return Events(pa.astype(np.int32), pb.astype(np.int32), minute, np.full(pa.shape[0], VENUE, np.int8),
+                  visits.venue[a].astype(np.int32))
+
+
+@dataclass
+class Pools:
+    """Persons grouped by home street, for drawing random community contacts."""
+
+    order: np.ndarray
+    start: np.ndarray
+
+    @classmethod
+    def of(cls, city: City) -> Pools:
+        street = city.street
+        order = np.argsort(street, kind="stable").astype(np.int32)
+        counts = np.bincount(street, minlength=len(city.street_codes))
+        return cls(order, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+
+
+def community(rng: np.random.Generator, city: City, pools: Pools, *, sources: np.ndarray, weight: np.ndarray,
+              target_ok: np.ndarray, sus: np.ndarray, rate: float, contacts: float, city_share: float) -> Events:
+    """Random encounters: each source makes Poisson(contacts * rate * weight) effective contacts,
+    with people of the same street or, for `city_share` of them, anyone in the city.
+
+    Effective contacts (rather than contacts that each transmit with some probability) keep the
+    expected number of infections linear in the rate, which is what the final-size validation needs.
+    """
+    if rate <= 0 or contacts <= 0 or sources.size == 0:
+        return Events.empty()
+    # Thin by relative susceptibility, which may exceed 1 (older ages): draw at the highest.
+    top = float(sus.max()) if sus.size else 1.0
+    k = rng.poisson(contacts * rate * top * weight[sources])
+    infector = np.repeat(sources, k)
+    m = infector.shape[0]
+    anywhere = rng.random(m) < city_share
+    street = city.street[infector]
+    lo, hi = pools.start[street], pools.start[street + 1]
+    local = pools.order[lo + (rng.random(m) * (hi - lo)).astype(np.int64)]
+    target = np.where(anywhere, rng.integers(0, city.n_persons, m), local)
+    ok = (target != infector) & target_ok[target] & (rng.random(m) * top < sus[target])
+    infector, target = infector[ok], target[ok]
+    n = infector.shape[0]
+    minute = rng.integers(8 * 60, 21 * 60, n).astype(np.int16)
+    return Events(infector.astype(np.int32), target.astype(np.int32), minute, np.full(n, COMMUNITY, np.int8),
+                  np.full(n, -1, np.int32))
+
+
+def first_per_infectee(rng: np.random.Generator, events: Events) -> Events:
+    """Keep one event for each infectee, chosen at random among the day's events."""
+    if len(events) == 0:
+        return events
+    order = rng.permutation(len(events))
+    _, first = np.unique(events.infectee[order], return_index=True)
+    keep = order[first]
+    return Events(events.infector[keep], events.infectee[keep], events.minute[keep], events.layer[keep],
+                  events.venue[keep])
