@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from fangkong.cli import db, demo, imports, jobs, jurisdictions, persons, profiles, serve, teams, users
+from fangkong.cli import db, demo, imports, jobs, jurisdictions, persons, profiles, serve, sim, teams, users
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Fangkong (防控): epidemic prevention and control command platform.")
@@ -18,3 +18,4 @@ app.add_typer(persons.app, name="persons")
 app.add_typer(profiles.app, name="profiles")
 app.add_typer(teams.app, name="teams")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(sim.app, name="sim")

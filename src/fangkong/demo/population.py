@@ -85,12 +85,18 @@ def _build_persons(rng: np.random.Generator, geo: _Geography, n: int, end: date)
     return _plant_duplicates(rng, persons, used_ids, ages, grid, household, h)
 
 
-def _households(rng: np.random.Generator, n: int) -> tuple[int, np.ndarray, np.ndarray]:
-    """(number of households, index of each household's first member, household per person)."""
+def _households(
+    rng: np.random.Generator, n: int, shares: np.ndarray = _HOUSEHOLD_SIZE_SHARES
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """(number of households, index of each household's first member, household per person).
+
+    ``shares[k]`` is the share of households of size ``k + 1``.
+    """
     # Household sizes until they hold n persons; the last household is trimmed to fit.
-    sizes = rng.choice(np.arange(1, 7), size=n // 2 + 16, p=_HOUSEHOLD_SIZE_SHARES)
+    size_values = np.arange(1, len(shares) + 1)
+    sizes = rng.choice(size_values, size=n // 2 + 16, p=shares)
     while sizes.sum() < n:
-        sizes = np.concatenate([sizes, rng.choice(np.arange(1, 7), size=n // 2 + 16, p=_HOUSEHOLD_SIZE_SHARES)])
+        sizes = np.concatenate([sizes, rng.choice(size_values, size=n // 2 + 16, p=shares)])
     cum = np.cumsum(sizes)
     h = int(np.searchsorted(cum, n)) + 1
     sizes = sizes[:h].copy()

@@ -9,6 +9,7 @@ comes from per-purpose streams spawned from the run seed, so a run is reproducib
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -58,6 +59,7 @@ class Sim:
         self.layers = self.config.layers
         if self.config.homogeneous:
             self.layers = self._homogeneous_layers()
+        self._visits = _VisitSource(self)
         self.groups = tx.Groups.of(city)
         self.pools = tx.Pools.of(city)
         self.recorder = Recorder(start=self.config.start_date)
@@ -129,9 +131,7 @@ class Sim:
             iv.before_day(self, day)
         at_large = p.at_large(day)
         if not self.config.homogeneous:
-            self.today.visits = day_visits(self.city, day=day, weekday=self.today.date.weekday(),
-                                           rng=self.rng_visits, active=at_large, venue_open=self.venue_open,
-                                           scan_compliance=self.config.scan_compliance)
+            self.today.visits = self._visits.take(day, at_large, self.venue_open)
         events = self._transmit(day, at_large)
         self._infect(day, events)
         for iv in self.interventions:
@@ -160,10 +160,11 @@ class Sim:
                               rate=lay.household)]
         visits = self.today.visits
         if visits is not None and len(visits):
+            at_work = visits.venue == city.work_venue[visits.person]
             parts.append(tx.workplace(rng, city, self.groups, visits, weight=weight, susceptible=susceptible,
-                                      sus=p.sus, school_rate=lay.school, work_rate=lay.work))
+                                      sus=p.sus, school_rate=lay.school, work_rate=lay.work, at_work=at_work))
             parts.append(tx.venues(rng, city, visits, weight=weight, susceptible=susceptible, sus=p.sus,
-                                   rate=lay.venue))
+                                   rate=lay.venue, at_work=at_work))
         out = sources[at_large[sources]]
         parts.append(tx.community(rng, city, self.pools, sources=out, weight=weight,
                                   target_ok=susceptible & at_large, sus=p.sus, rate=lay.community,
@@ -203,8 +204,48 @@ class Sim:
             iv.start(self)
         self.seed_infections()
         rows = []
-        for day in range(self.days):
-            rows.append(self.step(day))
-            if progress:
-                progress(day)
+        try:
+            for day in range(self.days):
+                rows.append(self.step(day))
+                if progress:
+                    progress(day)
+        finally:
+            self._visits.close()
         return rows
+
+
+class _VisitSource:
+    """Everyone's planned visits, made a day ahead on a worker thread.
+
+    Plans do not depend on the state of the run: the day's closures and quarantines are applied by
+    dropping visits of people who stay home and of closed venues, which keeps the order (venue,
+    time_in). So tomorrow's plan can be drawn while today's transmission is computed, and the
+    random stream is consumed the same way whatever the interventions do.
+    """
+
+    def __init__(self, sim: Sim):
+        self.sim = sim
+        self._pool: ThreadPoolExecutor | None = None
+        self._next: dict[int, Future] = {}
+
+    def _plan(self, day: int) -> Visits:
+        sim = self.sim
+        return day_visits(sim.city, day=day, weekday=sim.date_of(day).weekday(), rng=sim.rng_visits,
+                          scan_compliance=sim.config.scan_compliance)
+
+    def take(self, day: int, at_large: np.ndarray, venue_open: np.ndarray) -> Visits:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fangkong-sim-visits")
+        future = self._next.pop(day, None) or self._pool.submit(self._plan, day)
+        plan = future.result()
+        if day + 1 < self.sim.days:
+            self._next[day + 1] = self._pool.submit(self._plan, day + 1)
+        if at_large.all() and venue_open.all():
+            return plan
+        keep = at_large[plan.person] & venue_open[plan.venue]
+        return Visits(plan.person[keep], plan.venue[keep], plan.time_in[keep], plan.time_out[keep], plan.scanned[keep])
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

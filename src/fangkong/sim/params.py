@@ -29,7 +29,7 @@ class Layers(Strict):
     household: float = Field(COVASIM_BETA * 3.0, ge=0, description="per household member per day")
     school: float = Field(COVASIM_BETA * 0.6 * 20 / 39, ge=0, description="per classmate present, per day")
     work: float = Field(COVASIM_BETA * 0.6 * 16 / 14, ge=0, description="per team member present, per day")
-    venue: float = Field(COVASIM_BETA * 0.3 * 10 / 6, ge=0, description="per hour of co-presence at a venue")
+    venue: float = Field(COVASIM_BETA * 0.3 * 10 / 45, ge=0, description="per hour of co-presence at a venue")
     community: float = Field(COVASIM_BETA * 0.3, ge=0, description="per random community contact")
     community_contacts: float = Field(10.0, ge=0, description="random community contacts a day")
     community_city_share: float = Field(0.2, ge=0, le=1, description="share of community contacts outside the street")

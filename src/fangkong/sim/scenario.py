@@ -45,7 +45,27 @@ def parse_scenario(document: dict[str, Any], *, name: str = "scenario",
     return config, interventions
 
 
-def load_scenario(path: Path, *, base: RunConfig | None = None) -> tuple[RunConfig, list[Intervention]]:
+BUILTIN = Path(__file__).with_name("scenarios")
+DEFAULT_SCENARIO = "baseline"
+
+
+def builtin_scenarios() -> list[str]:
+    return sorted(p.stem for p in BUILTIN.glob("*.toml"))
+
+
+def resolve_scenario(value: str | Path) -> Path:
+    """A scenario file path, or the name of a built-in scenario (`baseline`, `ed9_response`, ...)."""
+    path = Path(value)
+    if path.is_file():
+        return path
+    if (BUILTIN / f"{value}.toml").is_file():
+        return BUILTIN / f"{value}.toml"
+    raise ScenarioError(f"{value}: no such scenario file, and not a built-in scenario "
+                        f"({', '.join(builtin_scenarios())})")
+
+
+def load_scenario(path: str | Path, *, base: RunConfig | None = None) -> tuple[RunConfig, list[Intervention]]:
+    path = resolve_scenario(path)
     try:
         document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

@@ -94,9 +94,9 @@ class Groups:
 
 
 def workplace(rng: np.random.Generator, city: City, groups: Groups, visits: Visits, *, weight: np.ndarray,
-              susceptible: np.ndarray, sus: np.ndarray, school_rate: float, work_rate: float) -> Events:
+              susceptible: np.ndarray, sus: np.ndarray, school_rate: float, work_rate: float,
+              at_work: np.ndarray) -> Events:
     """Classmates and team members infect each other while both are at their school or workplace."""
-    at_work = visits.venue == city.work_venue[visits.person]
     person = visits.person[at_work]
     n = city.n_persons
     t_in = np.full(n, -1, np.int32)
@@ -127,23 +127,87 @@ def workplace(rng: np.random.Generator, city: City, groups: Groups, visits: Visi
 
 
 def venues(rng: np.random.Generator, city: City, visits: Visits, *, weight: np.ndarray, susceptible: np.ndarray,
-           sus: np.ndarray, rate: float) -> Events:
+           sus: np.ndarray, rate: float, at_work: np.ndarray) -> Events:
     """Anyone at the same venue at the same time, for the minutes they overlap.
 
     Staff-to-staff contact is the work layer; every other pair of overlapping visits (customer and
-    customer, customer and staff) is a venue contact. Only visits of infectious people are
-    sources and only visits of susceptible people are targets, which keeps the join small.
+    customer, customer and staff) is a venue contact. A susceptible visit's hazard is the rate times
+    the infectious person-minutes it shares, integrated exactly from per-venue prefix sums, so no
+    pair is built until a visit is infected; its infector is then drawn among the visits it
+    overlapped, in proportion to weight times overlap.
     """
     if rate <= 0 or len(visits) == 0:
         return Events.empty()
-    is_work = visits.venue == city.work_venue[visits.person]
-    src = np.flatnonzero(weight[visits.person] > 0)
+    w_visit = weight[visits.person]
+    src = np.flatnonzero(w_visit > 0)
     if src.size == 0:
         return Events.empty()
-    tgt_mask = susceptible[visits.person]
-    parts = [_venue_pairs(rng, visits, src, np.flatnonzero(tgt_mask & ~is_work), weight, sus, rate),
-             _venue_pairs(rng, visits, src[~is_work[src]], np.flatnonzero(tgt_mask & is_work), weight, sus, rate)]
-    return Events.concat(parts)
+    target = susceptible[visits.person]
+    leisure_tgt = np.flatnonzero(target & ~at_work)
+    work_tgt = np.flatnonzero(target & at_work)
+    shared = np.concatenate([
+        _shared_minutes(visits, src, leisure_tgt, w_visit),
+        _shared_minutes(visits, src[~at_work[src]], work_tgt, w_visit),
+    ])
+    tgt = np.concatenate([leisure_tgt, work_tgt])
+    hit = _draw(rng, rate / 60.0 * shared * sus[visits.person[tgt]])
+    infected = tgt[hit]
+    if infected.size == 0:
+        return Events.empty()
+    return _venue_infectors(rng, visits, src, infected, w_visit, at_work)
+
+
+def _shared_minutes(visits: Visits, src: np.ndarray, tgt: np.ndarray, w_visit: np.ndarray) -> np.ndarray:
+    """For each target visit, the sum over source visits at its venue of weight x overlap minutes.
+
+    With W(t) the weight present at time t and F its integral, a target's exposure is
+    F(out) - F(in). Arrivals add +w and departures -w at their (venue, minute) key; with S1, S2 the
+    prefix sums of the signed w and w*t up to a key, F(t) = t*S1 - S2 plus terms from earlier
+    venues that cancel in the difference (every earlier arrival has its departure there too).
+    """
+    if src.size == 0 or tgt.size == 0:
+        return np.zeros(tgt.size)
+    has_source = np.zeros(int(visits.venue.max()) + 1, bool)
+    has_source[visits.venue[src]] = True
+    exposure = np.zeros(tgt.size)
+    near = np.flatnonzero(has_source[visits.venue[tgt]])
+    tgt = tgt[near]
+    venue = visits.venue[src].astype(np.int64) * _KEY
+    w = w_visit[src].astype(np.float64)
+    t_in, t_out = visits.time_in[src].astype(np.int64), visits.time_out[src].astype(np.int64)
+    key = np.concatenate([venue + t_in, venue + t_out])
+    signed = np.concatenate([w, -w])
+    order = np.argsort(key, kind="stable")
+    key, signed, times = key[order], signed[order], np.concatenate([t_in, t_out])[order]
+    s1 = np.concatenate([[0.0], np.cumsum(signed)])
+    s2 = np.concatenate([[0.0], np.cumsum(signed * times)])
+    base = visits.venue[tgt].astype(np.int64) * _KEY
+    a_in, a_out = visits.time_in[tgt].astype(np.int64), visits.time_out[tgt].astype(np.int64)
+    k_in = np.searchsorted(key, base + a_in, side="right")
+    k_out = np.searchsorted(key, base + a_out, side="right")
+    exposure[near] = a_out * s1[k_out] - a_in * s1[k_in] - (s2[k_out] - s2[k_in])
+    return np.maximum(exposure, 0.0)
+
+
+def _venue_infectors(rng: np.random.Generator, visits: Visits, src: np.ndarray, infected: np.ndarray,
+                     w_visit: np.ndarray, at_work: np.ndarray) -> Events:
+    # Pairs come grouped by infected visit (the first argument of overlaps), in order.
+    b, a, start, stop = overlaps(visits.venue, visits.time_in, visits.time_out, np.sort(infected), src)
+    ok = ~(at_work[a] & at_work[b]) & (visits.person[a] != visits.person[b])
+    a, b, start, stop = a[ok], b[ok], start[ok], stop[ok]
+    if b.size == 0:
+        return Events.empty()
+    # Weighted choice per infected visit: the smallest exponential clock E / (w x overlap) wins.
+    score = rng.exponential(size=b.size) / (w_visit[a] * (stop - start))
+    first = np.flatnonzero(np.concatenate([[True], b[1:] != b[:-1]]))
+    group = np.cumsum(np.concatenate([[False], b[1:] != b[:-1]]))
+    best = np.minimum.reduceat(score, first)
+    winner = np.flatnonzero(score == best[group])
+    winner = winner[np.concatenate([[True], group[winner][1:] != group[winner][:-1]])]
+    a, b, start, stop = a[winner], b[winner], start[winner], stop[winner]
+    minute = (start + rng.random(start.shape[0]) * (stop - start)).astype(np.int16)
+    return Events(visits.person[a].astype(np.int32), visits.person[b].astype(np.int32), minute,
+                  np.full(a.shape[0], VENUE, np.int8), visits.venue[a].astype(np.int32))
 
 
 def overlaps(venue: np.ndarray, t_in: np.ndarray, t_out: np.ndarray, src: np.ndarray,
@@ -171,32 +235,20 @@ def overlaps(venue: np.ndarray, t_in: np.ndarray, t_out: np.ndarray, src: np.nda
     return a[ok], b[ok], start[ok], stop[ok]
 
 
-def _venue_pairs(rng: np.random.Generator, visits: Visits, src: np.ndarray, tgt: np.ndarray, weight: np.ndarray,
-                 sus: np.ndarray, rate: float) -> Events:
-    a, b, start, stop = overlaps(visits.venue, visits.time_in, visits.time_out, src, tgt)
-    pa, pb = visits.person[a], visits.person[b]
-    ok = pa != pb
-    a, start, stop, pa, pb = a[ok], start[ok], stop[ok], pa[ok], pb[ok]
-    hit = _draw(rng, rate * (stop - start) / 60.0 * weight[pa] * sus[pb])
-    a, start, stop, pa, pb = a[hit], start[hit], stop[hit], pa[hit], pb[hit]
-    minute = (start + rng.random(start.shape[0]) * (stop - start)).astype(np.int16)
-    return Events(pa.astype(np.int32), pb.astype(np.int32), minute, np.full(pa.shape[0], VENUE, np.int8),
-                  visits.venue[a].astype(np.int32))
-
-
 @dataclass
 class Pools:
     """Persons grouped by home street, for drawing random community contacts."""
 
     order: np.ndarray
     start: np.ndarray
+    street: np.ndarray  # street of each person
 
     @classmethod
     def of(cls, city: City) -> Pools:
         street = city.street
         order = np.argsort(street, kind="stable").astype(np.int32)
         counts = np.bincount(street, minlength=len(city.street_codes))
-        return cls(order, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        return cls(order, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), street)
 
 
 def community(rng: np.random.Generator, city: City, pools: Pools, *, sources: np.ndarray, weight: np.ndarray,
@@ -215,7 +267,7 @@ def community(rng: np.random.Generator, city: City, pools: Pools, *, sources: np
     infector = np.repeat(sources, k)
     m = infector.shape[0]
     anywhere = rng.random(m) < city_share
-    street = city.street[infector]
+    street = pools.street[infector]
     lo, hi = pools.start[street], pools.start[street + 1]
     local = pools.order[lo + (rng.random(m) * (hi - lo)).astype(np.int64)]
     target = np.where(anywhere, rng.integers(0, city.n_persons, m), local)

@@ -9,6 +9,7 @@ midnight (int16). Nothing here imports the web or the ORM.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
@@ -74,6 +75,8 @@ class City:
     # Identity columns (names, ID numbers, phones, place codes) are only needed when
     # writing files, so they are built lazily by fangkong.sim.city.identity.
     extra: dict[str, np.ndarray] = field(default_factory=dict)
+    # Ages are completed years on this day; birth dates in the identity columns agree with it.
+    reference_date: date = date(2022, 3, 1)
 
     @property
     def n_persons(self) -> int:

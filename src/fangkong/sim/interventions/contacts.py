@@ -132,10 +132,10 @@ class ContactTracing(Intervention):
     """Trace the contacts of each reported case and hand them to quarantine.
 
     Looks back from onset (or sampling, for asymptomatic cases) by the profile's window: household
-    members and classmates or team members are close contacts; people whose scanned check-ins
-    overlap the case's visits are close contacts when the overlap is long enough, otherwise venue
-    exposed; household members of close contacts are secondary contacts where the profile still
-    manages them. Community contacts are strangers: only `community` of the case's own
+    members and classmates or team members are close contacts (ed9 list items 1 and 5); people
+    whose scanned check-ins overlap the case's visits are exposed at a venue (涉疫场所暴露人员,
+    "shared exposure ... but not close contacts"); household members of close contacts are
+    secondary contacts where the profile still manages them. Community contacts are strangers: only `community` of the case's own
     community-layer infectees are found.
     """
 
@@ -148,9 +148,6 @@ class ContactTracing(Intervention):
         venue: float = Field(1.0, ge=0, le=1, description="share of scanned co-visitors found")
         community: float = Field(0.0, ge=0, le=1)
         delay_days: int = Field(1, ge=0, description="report to quarantine (the 24 h target: 1 day)")
-        # WHO, Contact tracing in the context of COVID-19, interim guidance 2021-02-01: within 1 m
-        # for at least 15 minutes.
-        close_overlap_minutes: int = Field(15, ge=0)
         secondary: bool = Field(True, description="trace household members of close contacts")
 
     def start(self, sim: Sim) -> None:
@@ -226,12 +223,9 @@ class ContactTracing(Intervention):
                 continue
             src = np.flatnonzero(is_index[v.person])
             tgt = np.flatnonzero(v.scanned & ~is_index[v.person])
-            a, b, start, stop = overlaps(v.venue, v.time_in, v.time_out, src, tgt)
-            keep = self._sample(self.p.venue, b.size)
-            b, minutes = v.person[b[keep]].astype(np.int64), (stop - start)[keep]
-            close = minutes >= self.p.close_overlap_minutes
-            out.append((b[close], CLOSE, np.full(int(close.sum()), d, np.int32)))
-            out.append((b[~close], VENUE_EXPOSED, np.full(int((~close).sum()), d, np.int32)))
+            _, b, _, _ = overlaps(v.venue, v.time_in, v.time_out, src, tgt)
+            b = np.unique(v.person[b[self._sample(self.p.venue, b.size)]]).astype(np.int64)
+            out.append((b, VENUE_EXPOSED, np.full(b.size, d, np.int32)))
         return out
 
     def _community(self, sim: Sim, index: np.ndarray, day: int) -> tuple:
