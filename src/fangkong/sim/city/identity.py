@@ -18,6 +18,7 @@ from fangkong.demo.identity import (
     _other_regions_for, _region_ok, _surname_weights,
 )
 from fangkong.sim.city.model import KIND_SCHOOL, VENUE_TYPES, City
+from fangkong.sim.city.spatial import rank_in_runs, run_starts
 
 IDENTITY_COLUMNS = ("name", "birth_date", "resident_id", "phone", "place_code", "venue_name")
 _STREAM = 0x1D  # identity draws use default_rng([seed, _STREAM]), apart from the city's own
@@ -118,15 +119,11 @@ def resident_ids(birth: np.ndarray, male: np.ndarray, district: np.ndarray, rng:
     # Unique sequence codes within (region, birth date, sex): consecutive from a random start.
     group = (region * 100_000_000 + ymd) * 2 + male
     order = np.argsort(group, kind="stable")
-    g = group[order]
-    new = np.ones(n, dtype=bool)
-    new[1:] = g[1:] != g[:-1]
-    run_start = np.maximum.accumulate(np.where(new, np.arange(n), 0))
-    rank = np.arange(n) - run_start
+    rank = rank_in_runs(run_starts(group[order]))
     if n and rank.max() >= 500:
         raise ValueError("more than 500 persons share a region, birth date and sex")
     half = np.empty(n, dtype=np.int64)
-    half[order] = (rng.integers(0, 500, size=n)[run_start] + rank) % 500
+    half[order] = (rng.integers(0, 500, size=n)[np.arange(n) - rank] + rank) % 500
     first17 = region * 10**11 + ymd * 1000 + half * 2 + male
     return np.strings.add(first17.astype("U17"), check_characters(first17))
 
@@ -140,12 +137,9 @@ def phone_numbers(n: int, rng: np.random.Generator) -> np.ndarray:
 
 def venue_labels(city: City) -> tuple[np.ndarray, np.ndarray]:
     """(place_code, name) of each venue: grid code + 4-digit number, and e.g. '兰园路餐馆3号'."""
-    order = np.lexsort((np.arange(city.n_venues), city.venue_grid))
-    g = city.venue_grid[order]
-    new = np.ones(g.shape[0], dtype=bool)
-    new[1:] = g[1:] != g[:-1]
-    seq = np.empty(g.shape[0], dtype=np.int64)
-    seq[order] = np.arange(g.shape[0]) - np.maximum.accumulate(np.where(new, np.arange(g.shape[0]), 0)) + 1
+    order = np.argsort(city.venue_grid, kind="stable")
+    seq = np.empty(city.n_venues, dtype=np.int64)
+    seq[order] = rank_in_runs(run_starts(city.venue_grid[order])) + 1
     if seq.shape[0] and seq.max() > 9999:
         raise ValueError("more than 9999 venues in one grid")
     number = seq.astype("U4")

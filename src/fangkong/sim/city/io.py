@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from fangkong.sim.city.identity import ensure_identity
-from fangkong.sim.city.model import KIND_SCHOOL, KIND_WORK, NO_VENUE, VENUE_TYPES, City, Jurisdictions
+from fangkong.sim.city.model import KIND_NONE, KIND_SCHOOL, KIND_WORK, NO_VENUE, VENUE_TYPES, City, Jurisdictions
 from fangkong.sim.city.sources import SOURCES
 
 FORMAT = 1
@@ -44,7 +44,7 @@ def _strings(a: np.ndarray) -> pa.Array:
 
 def _persons_table(city: City) -> pa.Table:
     extra = ensure_identity(city)
-    has_work = city.work_kind != 0
+    has_work = city.work_kind != KIND_NONE
     return pa.table({
         "person_id": pa.array(np.arange(city.n_persons, dtype=np.int64)),
         "age": pa.array(city.age),

@@ -3,7 +3,7 @@
 :func:`day_visits` turns the city's standing timetables (school, work, favourite places,
 leisure rates) into the visits of one day; :func:`day_presence` turns a day's visits into
 where everyone was, cell by cell, from midnight to midnight. Both are plain NumPy over
-all residents at once (a 1 M city takes tens of milliseconds per day).
+all residents at once (a 1 M city takes a few tens of milliseconds per day).
 
 Sorting is done on packed int64 keys with ``np.sort`` (vectorised in NumPy 2), which is
 several times faster than ``argsort`` at a million rows: the row number rides in the low
@@ -37,7 +37,8 @@ MAX_LEISURE = 3  # leisure visits a day are Poisson(rate), capped here
 # Sunday (modelling assumption; China's 2018 time-use survey, National Bureau of
 # Statistics, reports more free time on rest days than on working days).
 WEEKEND_LEISURE = 1.4
-_PACK = 2048  # 11 bits hold a minute of the day (0..1440): packed keys use this
+_BITS = 11  # a minute of the day (0..1440) fits in 11 bits: packed keys and pairs use this
+_PACK = 1 << _BITS
 _RECIPROCAL = np.array([0.0] + [1.0 / k for k in range(1, MAX_LEISURE + 1)], dtype=np.float32)
 
 
@@ -107,7 +108,7 @@ def _slots(p: np.ndarray, j: np.ndarray, k: np.ndarray, work: tuple[np.ndarray, 
     busy = np.full(n, free, dtype=np.int32)
     busy[work[0]] = work[2].astype(np.int32) * _PACK + work[3]
     b = busy[p]
-    before_end = np.minimum((b >> 11) - _GAP, DAY_END)
+    before_end = np.minimum((b >> _BITS) - _GAP, DAY_END)
     after_start = np.maximum((b & (_PACK - 1)) + _GAP, DAY_START)
     before = np.maximum(before_end - DAY_START, 0)
     total = before + np.maximum(DAY_END - after_start, 0)
@@ -167,14 +168,14 @@ def day_visits(city: City, *, day: int, weekday: int, rng: np.random.Generator, 
     # the key, the row finds the rest; ties keep row order (work first, then leisure).
     bits = max(1, n_all.bit_length())
     key = np.concatenate([
-        (work[1].astype(np.int64) << (11 + bits)) | (work[2].astype(np.int64) << bits) | np.arange(n_work),
-        ((leisure[1].astype(np.int64) << (11 + bits)) | (leisure[2].astype(np.int64) << bits)
+        (work[1].astype(np.int64) << (_BITS + bits)) | (work[2].astype(np.int64) << bits) | np.arange(n_work),
+        ((leisure[1].astype(np.int64) << (_BITS + bits)) | (leisure[2].astype(np.int64) << bits)
          | np.arange(n_work, n_all))[keep],
     ])
     key.sort()
     row = key & ((1 << bits) - 1)
-    venue = (key >> (11 + bits)).astype(np.int32)
-    time_in = ((key >> bits) & 2047).astype(np.int16)
+    venue = (key >> (_BITS + bits)).astype(np.int32)
+    time_in = ((key >> bits) & (_PACK - 1)).astype(np.int16)
     person = np.concatenate([work[0], leisure[0]])[row]
     t_out = np.concatenate([work[3], leisure[3]])[row]
     m = key.shape[0]
@@ -231,7 +232,7 @@ def day_presence(city: City, visits: Visits, *, active: np.ndarray | None = None
         p, v, t_in, t_out = p[keep], v[keep], t_in[keep], t_out[keep]
     m = p.shape[0]
     bits = max(1, m.bit_length())
-    row = np.sort((p.astype(np.int64) << (11 + bits)) | (t_in.astype(np.int64) << bits) | np.arange(m))
+    row = np.sort((p.astype(np.int64) << (_BITS + bits)) | (t_in.astype(np.int64) << bits) | np.arange(m))
     row &= (1 << bits) - 1
     p = p[row]
     c = city.venue_cell[v[row]]

@@ -105,18 +105,25 @@ def nearest_on_curve(q_lon: np.ndarray, q_lat: np.ndarray, v_lon: np.ndarray, v_
     return cand[np.arange(cand.shape[0]), np.argmin(d2, axis=1)]
 
 
+def rank_in_runs(new_run: np.ndarray) -> np.ndarray:
+    """Position of each row within its run, where ``new_run`` marks the first row of every run."""
+    idx = np.arange(new_run.shape[0])
+    return idx - np.maximum.accumulate(np.where(new_run, idx, 0))
+
+
+def run_starts(*sorted_keys: np.ndarray) -> np.ndarray:
+    """Mask of the rows (sorted by ``sorted_keys``) where any key differs from the row before."""
+    change = np.zeros(sorted_keys[0].shape[0], dtype=bool)
+    change[:1] = True
+    for k in sorted_keys:
+        change[1:] |= k[1:] != k[:-1]
+    return change
+
+
 def group_ids(sorted_keys: tuple[np.ndarray, ...], size: int | np.ndarray) -> np.ndarray:
     """Consecutive group numbers for rows already sorted by ``sorted_keys``: a new group
     starts at every change of any key and after every ``size`` rows within equal keys.
     """
-    n = sorted_keys[0].shape[0]
-    if n == 0:
-        return np.zeros(0, dtype=np.int32)
-    change = np.zeros(n, dtype=bool)
-    change[0] = True
-    for k in sorted_keys:
-        change[1:] |= k[1:] != k[:-1]
-    run_start = np.maximum.accumulate(np.where(change, np.arange(n), 0))
-    position = np.arange(n) - run_start
-    new_group = change | (position % size == 0)
+    change = run_starts(*sorted_keys)
+    new_group = change | (rank_in_runs(change) % size == 0)
     return (np.cumsum(new_group) - 1).astype(np.int32)

@@ -160,6 +160,9 @@ class ContactTracing(Intervention):
         self.traced = 0
 
     def before_day(self, sim: Sim, day: int) -> None:
+        self._hand_over(sim, day)
+
+    def _hand_over(self, sim: Sim, day: int) -> None:
         for persons, category, clock in self.pending.pop(day, []):
             keep = ~sim.people.isolated[persons]
             self.policy.assign(persons[keep], category=category, clock=clock[keep])
@@ -183,6 +186,8 @@ class ContactTracing(Intervention):
             keep = ~np.isin(persons, index)
             if keep.any():
                 self.pending.setdefault(when, []).append((persons[keep], category, clock[keep]))
+        if when == day:  # traced the same day: in quarantine from tomorrow morning
+            self._hand_over(sim, day)
 
     def _sample(self, share: float, n: int) -> np.ndarray:
         return self.rng.random(n) < share
