@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from fangkong.cli.common import console
@@ -78,7 +79,7 @@ def run(
     try:
         config, interventions = load_scenario(scenario, base=base)
     except ScenarioError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
         raise typer.Exit(2) from None
     if start is not None:
         config = config.model_copy(update={"start_date": _parse_date(start)})
@@ -89,7 +90,7 @@ def run(
         result = run_sim(city=city_, days=days, seed=seed, config=config, interventions=interventions, out=out,
                          progress=True, plots=plots)
     except ScenarioError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]", soft_wrap=True)
         raise typer.Exit(2) from None
     elapsed = time.perf_counter() - started
     table = Table("", "value", title=f"run written to {out}")

@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 import fangkong.sim.interventions  # noqa: F401 - registers the built-in interventions
-from fangkong.sim.interventions.base import Intervention, ScenarioError, make
+from fangkong.sim.interventions.base import Intervention, ScenarioError, make, problems
 from fangkong.sim.params import RunConfig
 
 
@@ -39,8 +39,7 @@ def parse_scenario(document: dict[str, Any], *, name: str = "scenario",
     try:
         config = RunConfig(**merged)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ScenarioError(f"{name}: {problems}") from None
+        raise ScenarioError(f"{name}: {problems(exc, RunConfig)}") from None
     interventions = [make(spec, where=f"{name}: interventions[{i}]") for i, spec in enumerate(specs)]
     return config, interventions
 

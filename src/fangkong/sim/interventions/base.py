@@ -66,6 +66,17 @@ def make(spec: dict[str, Any], *, where: str = "intervention") -> Intervention:
     try:
         params = cls.Params(**spec)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ScenarioError(f"{where} ({kind}): {problems}") from None
+        raise ScenarioError(f"{where} ({kind}): {problems(exc, cls.Params)}") from None
     return cls(params)
+
+
+def problems(exc: ValidationError, model: type[BaseModel]) -> str:
+    """The errors of a validation as one line, unknown keys listed with the known ones."""
+    out = []
+    for e in exc.errors():
+        key = ".".join(str(p) for p in e["loc"])
+        if e["type"] == "extra_forbidden":
+            out.append(f"{key}: unknown parameter (known: {', '.join(model.model_fields)})")
+        else:
+            out.append(f"{key}: {e['msg']}")
+    return "; ".join(out)
