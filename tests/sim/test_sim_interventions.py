@@ -130,10 +130,11 @@ def test_scenario_files_reject_unknown_keys_and_name_the_file(tmp_path):
         load_scenario("no-such-scenario")
 
 
-def test_contact_tracing_needs_quarantine(city):
+def test_contact_tracing_needs_quarantine(city, tmp_path):
     config, ivs = parse_scenario({"interventions": [{"type": "contact_tracing"}]})
     with pytest.raises(ScenarioError, match="needs a quarantine intervention"):
-        run_sim(city=city, days=1, seed=1, config=config, interventions=ivs)
+        run_sim(city=city, days=1, seed=1, config=config, interventions=ivs, out=tmp_path / "run")
+    assert not (tmp_path / "run").exists()
 
 
 def test_every_builtin_intervention_declares_its_parameters():

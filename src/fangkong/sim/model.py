@@ -67,6 +67,7 @@ class Sim:
         self._reports: dict[int, list[tuple[np.ndarray, int, str]]] = {}
         self.today = Today(day=0, date=self.config.start_date)
         self.on_day: list[Callable[[Sim, Today], None]] = []
+        self._prepared = False
         # Set by the runner when there is a run folder: emit(relative path, table maker) writes a file.
         self.emit: Callable[[str, Callable[[], object]], None] | None = None
 
@@ -198,11 +199,18 @@ class Sim:
             reported.append(new)
         self.today.reported = np.concatenate(reported) if reported else np.zeros(0, np.int32)
 
-    def run(self, *, progress: Callable[[int], None] | None = None) -> list[DailyRow]:
+    def prepare(self) -> None:
+        """Start the interventions and seed the infections; errors in a scenario surface here."""
+        if self._prepared:
+            return
         for iv, rng in zip(self.interventions, self.rng_iv, strict=True):
             iv.rng = rng
             iv.start(self)
         self.seed_infections()
+        self._prepared = True
+
+    def run(self, *, progress: Callable[[int], None] | None = None) -> list[DailyRow]:
+        self.prepare()
         rows = []
         try:
             for day in range(self.days):

@@ -107,6 +107,7 @@ def run_sim(*, city: City, days: int, seed: int, config: RunConfig | None = None
         config, interventions = load_scenario(scenario, base=config)
     config = config or RunConfig()
     sim = Sim(city, days=days, seed=seed, config=config, interventions=interventions)
+    sim.prepare()  # a scenario that cannot run fails here, before the run folder is made
     writer = None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,8 @@ _STAY_MEDIAN = {
 }
 _STAY_SIGMA = 0.5
 MIN_STAY, MAX_STAY = 10, 360
-# Leisure happens between 6:30 and 23:00; workers keep 15 minutes clear either side of work.
+# Leisure happens between 6:30 and 23:00; workers keep 15 minutes clear either side of work
+# (modelling assumptions).
 DAY_START, DAY_END = 390, 1380
 _GAP = 15
 MAX_LEISURE = 3  # leisure visits a day are Poisson(rate), capped here
