@@ -161,7 +161,7 @@ class Sim:
                               rate=lay.household)]
         visits = self.today.visits
         if visits is not None and len(visits):
-            at_work = visits.venue == city.work_venue[visits.person]
+            at_work = visits.at_work(city)
             parts.append(tx.workplace(rng, city, self.groups, visits, weight=weight, susceptible=susceptible,
                                       sus=p.sus, school_rate=lay.school, work_rate=lay.work, at_work=at_work))
             parts.append(tx.venues(rng, city, visits, weight=weight, susceptible=susceptible, sus=p.sus,
@@ -250,8 +250,7 @@ class _VisitSource:
             self._next[day + 1] = self._pool.submit(self._plan, day + 1)
         if at_large.all() and venue_open.all():
             return plan
-        keep = at_large[plan.person] & venue_open[plan.venue]
-        return Visits(plan.person[keep], plan.venue[keep], plan.time_in[keep], plan.time_out[keep], plan.scanned[keep])
+        return plan.subset(at_large[plan.person] & venue_open[plan.venue])
 
     def close(self) -> None:
         if self._pool is not None:

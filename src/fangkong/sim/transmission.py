@@ -96,34 +96,58 @@ class Groups:
 def workplace(rng: np.random.Generator, city: City, groups: Groups, visits: Visits, *, weight: np.ndarray,
               susceptible: np.ndarray, sus: np.ndarray, school_rate: float, work_rate: float,
               at_work: np.ndarray) -> Events:
-    """Classmates and team members infect each other while both are at their school or workplace."""
+    """Classmates and team members infect each other while both are at their school or workplace.
+
+    A susceptible member's hazard is the rate times the infectious weight of the group present that
+    day (a class or team shares its hours, as Covasim's school and work layers share a day); the
+    infector is then drawn among the infectious members present, in proportion to their weight,
+    and only one whose visit overlaps the infectee's can be it.
+    """
     person = visits.person[at_work]
-    n = city.n_persons
-    t_in = np.full(n, -1, np.int32)
-    t_out = np.full(n, -1, np.int32)
-    t_in[person] = visits.time_in[at_work]
-    t_out[person] = visits.time_out[at_work]
-    sources = person[weight[person] > 0]
-    if sources.size == 0:
+    w = weight[person]
+    src = w > 0
+    if not src.any():
         return Events.empty()
-    g = city.work_group[sources]
-    owner, idx = expand(groups.start[g], groups.start[g + 1])
-    infector = sources[owner]
-    member = groups.members[idx]
-    ok = (member != infector) & (t_in[member] >= 0) & susceptible[member]
-    infector, member = infector[ok], member[ok]
-    lo = np.maximum(t_in[infector], t_in[member])
-    hi = np.minimum(t_out[infector], t_out[member])
-    ok = hi > lo
-    infector, member, lo, hi = infector[ok], member[ok], lo[ok], hi[ok]
-    school = city.work_kind[infector] == 1
+    group = city.work_group[person]
+    present = np.bincount(group[src], w[src], minlength=groups.start.size - 1)
+    tgt = np.flatnonzero(susceptible[person] & (present[group] > 0))
+    school = city.work_kind[person[tgt]] == 1
     rate = np.where(school, school_rate, work_rate)
-    hit = _draw(rng, rate * weight[infector] * sus[member])
-    infector, member, lo, hi, school = infector[hit], member[hit], lo[hit], hi[hit], school[hit]
-    minute = (lo + rng.random(lo.shape[0]) * (hi - lo)).astype(np.int16)
-    layer = np.where(school, SCHOOL, WORK).astype(np.int8)
-    return Events(infector.astype(np.int32), member.astype(np.int32), minute, layer,
-                  city.work_venue[infector].astype(np.int32))
+    hit = _draw(rng, rate * present[group[tgt]] * sus[person[tgt]])
+    infected = tgt[hit]
+    if infected.size == 0:
+        return Events.empty()
+    n = city.n_persons
+    t_in, t_out = np.full(n, -1, np.int32), np.full(n, -1, np.int32)
+    t_in[person], t_out[person] = visits.time_in[at_work], visits.time_out[at_work]
+    who = person[infected]
+    g = group[infected]
+    owner, idx = expand(groups.start[g], groups.start[g + 1])
+    cand = groups.members[idx]
+    lo = np.maximum(t_in[cand], t_in[who[owner]])
+    hi = np.minimum(t_out[cand], t_out[who[owner]])
+    ok = (weight[cand] > 0) & (t_in[cand] >= 0) & (hi > lo)
+    owner, cand, lo, hi = owner[ok], cand[ok], lo[ok], hi[ok]
+    pick = first_min(owner, rng.exponential(size=owner.size) / weight[cand])
+    owner, cand, lo, hi = owner[pick], cand[pick], lo[pick], hi[pick]
+    minute = (lo + rng.random(lo.size) * (hi - lo)).astype(np.int16)
+    layer = np.where(city.work_kind[cand] == 1, SCHOOL, WORK).astype(np.int8)
+    return Events(cand.astype(np.int32), who[owner].astype(np.int32), minute, layer,
+                  city.work_venue[cand].astype(np.int32))
+
+
+def first_min(owner: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Index of the smallest score in each run of equal, ascending `owner` values (one per owner).
+
+    With score = Exp(1) / weight this draws one element per owner with probability
+    proportional to its weight (the first of competing exponential clocks to ring)."""
+    if owner.size == 0:
+        return np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
+    run = np.cumsum(np.concatenate([[0], (owner[1:] != owner[:-1]).astype(np.int64)]))
+    best = np.minimum.reduceat(score, starts)
+    winner = np.flatnonzero(score == best[run])
+    return winner[np.concatenate([[True], run[winner][1:] != run[winner][:-1]])]
 
 
 def venues(rng: np.random.Generator, city: City, visits: Visits, *, weight: np.ndarray, susceptible: np.ndarray,
@@ -191,20 +215,22 @@ def _shared_minutes(visits: Visits, src: np.ndarray, tgt: np.ndarray, w_visit: n
 
 def _venue_infectors(rng: np.random.Generator, visits: Visits, src: np.ndarray, infected: np.ndarray,
                      w_visit: np.ndarray, at_work: np.ndarray) -> Events:
-    # Pairs come grouped by infected visit (the first argument of overlaps), in order.
-    b, a, start, stop = overlaps(visits.venue, visits.time_in, visits.time_out, np.sort(infected), src)
-    ok = ~(at_work[a] & at_work[b]) & (visits.person[a] != visits.person[b])
+    """Draw each infected visit's infector among the source visits it overlapped, by weight x overlap.
+
+    Staff sources are looked up separately from customer sources: their long shifts would otherwise
+    widen the time window of every lookup at their venue."""
+    infected = np.sort(infected)
+    parts = [overlaps(visits.venue, visits.time_in, visits.time_out, infected, src[~at_work[src]]),
+             overlaps(visits.venue, visits.time_in, visits.time_out, infected[~at_work[infected]], src[at_work[src]])]
+    b, a, start, stop = (np.concatenate(x) for x in zip(*parts, strict=True))
+    ok = visits.person[a] != visits.person[b]
     a, b, start, stop = a[ok], b[ok], start[ok], stop[ok]
     if b.size == 0:
         return Events.empty()
-    # Weighted choice per infected visit: the smallest exponential clock E / (w x overlap) wins.
-    score = rng.exponential(size=b.size) / (w_visit[a] * (stop - start))
-    first = np.flatnonzero(np.concatenate([[True], b[1:] != b[:-1]]))
-    group = np.cumsum(np.concatenate([[False], b[1:] != b[:-1]]))
-    best = np.minimum.reduceat(score, first)
-    winner = np.flatnonzero(score == best[group])
-    winner = winner[np.concatenate([[True], group[winner][1:] != group[winner][:-1]])]
-    a, b, start, stop = a[winner], b[winner], start[winner], stop[winner]
+    order = np.argsort(b, kind="stable")
+    a, b, start, stop = a[order], b[order], start[order], stop[order]
+    pick = first_min(b, rng.exponential(size=b.size) / (w_visit[a] * (stop - start)))
+    a, b, start, stop = a[pick], b[pick], start[pick], stop[pick]
     minute = (start + rng.random(start.shape[0]) * (stop - start)).astype(np.int16)
     return Events(visits.person[a].astype(np.int32), visits.person[b].astype(np.int32), minute,
                   np.full(a.shape[0], VENUE, np.int8), visits.venue[a].astype(np.int32))
@@ -220,8 +246,11 @@ def overlaps(venue: np.ndarray, t_in: np.ndarray, t_out: np.ndarray, src: np.nda
     t_venue = venue[tgt].astype(np.int64)
     b_in = t_in[tgt].astype(np.int64)
     key = t_venue * _KEY + b_in
+    # The longest stay among the targets of each venue: tgt is in (venue, time_in) order, so each
+    # venue's targets are one run.
+    runs = np.flatnonzero(np.concatenate([[True], t_venue[1:] != t_venue[:-1]]))
     longest = np.zeros(int(venue.max()) + 1, np.int64)
-    np.maximum.at(longest, t_venue, t_out[tgt].astype(np.int64) - b_in)
+    longest[t_venue[runs]] = np.maximum.reduceat(t_out[tgt].astype(np.int64) - b_in, runs)
     s_venue = venue[src].astype(np.int64)
     s_in = t_in[src].astype(np.int64)
     # Candidates arrive before the source leaves and no earlier than the longest stay allows.

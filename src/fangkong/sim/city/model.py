@@ -105,6 +105,15 @@ class Visits:
     time_in: np.ndarray  # int16 minute of day
     time_out: np.ndarray  # int16 minute of day, > time_in
     scanned: np.ndarray  # bool: the person scanned the place code (a check-in)
+    work: np.ndarray | None = None  # bool: the person's school or workplace (None: not known)
+
+    def at_work(self, city: City) -> np.ndarray:
+        """Whether each visit is to the person's own school or workplace."""
+        return self.work if self.work is not None else self.venue == city.work_venue[self.person]
+
+    def subset(self, keep: np.ndarray) -> Visits:
+        return Visits(self.person[keep], self.venue[keep], self.time_in[keep], self.time_out[keep],
+                      self.scanned[keep], None if self.work is None else self.work[keep])
 
     def __len__(self) -> int:
         return int(self.person.shape[0])

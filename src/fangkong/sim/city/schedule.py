@@ -184,7 +184,7 @@ def day_visits(city: City, *, day: int, weekday: int, rng: np.random.Generator, 
         scanned = np.ones(m, dtype=bool)
     else:
         scanned = rng.random(m, dtype=np.float32) < scan_compliance
-    return Visits(person=person, venue=venue, time_in=time_in, time_out=t_out, scanned=scanned)
+    return Visits(person=person, venue=venue, time_in=time_in, time_out=t_out, scanned=scanned, work=row < n_work)
 
 
 def _changes(p: np.ndarray, c: np.ndarray, a: np.ndarray, b: np.ndarray,
