@@ -199,7 +199,8 @@ def _changes(p: np.ndarray, c: np.ndarray, a: np.ndarray, b: np.ndarray,
     m = p.shape[0]
     same_prev = np.zeros(m, dtype=bool)
     same_prev[1:] = p[1:] == p[:-1]
-    same_next = np.append(same_prev[1:], False)
+    same_next = np.zeros(m, dtype=bool)
+    same_next[:-1] = same_prev[1:]
     prev_end = np.zeros(m, dtype=b.dtype)  # 0: a person's first visit has midnight before it
     prev_end[1:] = b[:-1]
     prev_end[~same_prev] = 0
