@@ -7,11 +7,12 @@ Workload: N agents for D days, the same N, D and seed on both sides, each engine
 subprocess so that its peak RSS is its own.
 
 * **Fangkong** (system python, this project): ``fangkong.sim.build_city(population=N, seed=S)``
-  and ``fangkong.sim.run_sim(city=…, days=D, seed=S, scenario=None, out=…)``, timed separately.
+  and ``fangkong.sim.run_sim(city=…, days=D, seed=S, config=…, interventions=[], out=…)``, timed
+  separately.
   The run includes writing the run folder (per-day ``visits/`` and ``checkins/`` Parquet,
   ``infections.parquet``, ``daily.csv``, ...) into a scratch folder under ``--out``, deleted
-  afterwards unless ``--keep-sim-output``. Fangkong's default config seeds its own number of
-  infections (not --pop-infected): compare the cum. infections column before the ratios.
+  afterwards unless ``--keep-sim-output``. It seeds ``--pop-infected`` infections like Covasim and
+  runs no interventions; presence intervals are written only with ``--presence``.
 * **Covasim 4.0.1** (the baseline; ``benchmarks/.venv-covasim``, see ``covasim-env.sh``), run by
   ``_covasim_run.py``: ``cv.Sim(pop_size=N, n_days=D, pop_type='hybrid', pop_infected=100,
   rand_seed=S, verbose=0)`` with no interventions. ``pop_type='hybrid'`` has household, school,
@@ -93,11 +94,12 @@ def _epidemic_summary(df) -> dict:
     return out
 
 
-def fangkong_worker(population: int, days: int, seed: int, sim_out: Path, warmup: bool) -> dict:
+def fangkong_worker(population: int, days: int, seed: int, sim_out: Path, warmup: bool, *, seed_infections: int = 100,
+                    presence: bool = False) -> dict:
     """Time build_city and run_sim in this process; print one JSON line. Called in a subprocess."""
     t0 = time.perf_counter()
     try:
-        from fangkong.sim import build_city, run_sim  # the simulator lands in parallel (issue 4)
+        from fangkong.sim import RunConfig, build_city, run_sim
     except ImportError as exc:
         return {"engine": "fangkong", "error": f"fangkong.sim.build_city/run_sim not available ({exc}); "
                                               "pass --skip-fangkong to time Covasim alone"}
@@ -120,7 +122,9 @@ def fangkong_worker(population: int, days: int, seed: int, sim_out: Path, warmup
     build_s = time.perf_counter() - t0
     rss_after_build_mb = _rss_mb()
     t0 = time.perf_counter()
-    result = run_sim(city=city, days=days, seed=seed, scenario=None, out=sim_out, progress=False)
+    # The same seeded infections as Covasim's pop_infected and no interventions, as on Covasim's side.
+    config = RunConfig(seed_infections=seed_infections, presence=presence)
+    result = run_sim(city=city, days=days, seed=seed, config=config, interventions=[], out=sim_out, progress=False)
     run_s = time.perf_counter() - t0
 
     import resource
@@ -234,7 +238,8 @@ def covasim_cmd(args, pop_type: str) -> list[str]:
 
 def fangkong_cmd(args, sim_out: Path) -> list[str]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "fangkong", "--population", str(args.population),
-           "--days", str(args.days), "--seed", str(args.seed), "--sim-out", str(sim_out)]
+           "--days", str(args.days), "--seed", str(args.seed), "--sim-out", str(sim_out),
+           "--pop-infected", str(args.pop_infected)] + (["--presence"] if args.presence else [])
     return cmd + (["--no-warmup"] if args.no_warmup else [])
 
 
@@ -394,7 +399,10 @@ def parse_args(argv: list[str] | None = None):
     p.add_argument("--covasim-pop-type", default="hybrid",
                    help="Covasim population(s), comma-separated: hybrid (household/school/work/community, default) "
                         "and/or random (one layer, 20 contacts/day); speed ratios are taken against the first")
-    p.add_argument("--pop-infected", type=int, default=100, help="Covasim's initial infections")
+    p.add_argument("--pop-infected", type=int, default=100,
+                   help="initial infections on both sides (Covasim pop_infected, Fangkong seed_infections)")
+    p.add_argument("--presence", action="store_true",
+                   help="Fangkong also writes 800 m cell presence (not part of the target's workload)")
     p.add_argument("--no-warmup", action="store_true", help="count JIT/warm-up in the timed runs (both engines)")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per worker run before it is killed")
     p.add_argument("--keep-sim-output", action="store_true", help="keep Fangkong's Parquet output under --out")
@@ -422,7 +430,8 @@ def _exit_on_sigterm(signum, frame):  # run the finally blocks: kill the worker,
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     if args.worker == "fangkong":
-        doc = fangkong_worker(args.population, args.days, args.seed, args.sim_out, warmup=not args.no_warmup)
+        doc = fangkong_worker(args.population, args.days, args.seed, args.sim_out, warmup=not args.no_warmup,
+                              seed_infections=args.pop_infected, presence=args.presence)
         print(json.dumps(doc), flush=True)
         sys.exit(0 if "error" not in doc else 3)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
