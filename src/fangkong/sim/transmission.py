@@ -236,13 +236,31 @@ def _venue_infectors(rng: np.random.Generator, visits: Visits, src: np.ndarray, 
                   np.full(a.shape[0], VENUE, np.int8), visits.venue[a].astype(np.int32))
 
 
+_STAY_CLASSES = np.array([30, 60, 120, 240])  # minutes: overlaps() searches each class separately
+
+
 def overlaps(venue: np.ndarray, t_in: np.ndarray, t_out: np.ndarray, src: np.ndarray,
              tgt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (a in src, b in tgt) of visits at the same venue whose intervals overlap, with the
-    overlap [start, stop). Visits must be sorted by (venue, time_in); src and tgt index them."""
+    overlap [start, stop). Visits must be sorted by (venue, time_in); src and tgt index them in
+    ascending order.
+
+    A target overlaps a source when it arrives before the source leaves and leaves after the
+    source arrives; looking targets up by arrival alone, the window reaches back by the longest
+    stay. Targets are split into classes of stay length so that a few long stays do not widen
+    every window.
+    """
     if src.size == 0 or tgt.size == 0:
         z = np.zeros(0, np.int64)
         return z, z, z, z
+    stay = t_out[tgt].astype(np.int64) - t_in[tgt]
+    cls = np.searchsorted(_STAY_CLASSES, stay)
+    parts = [_overlaps_within(venue, t_in, t_out, src, tgt[cls == c]) for c in np.unique(cls)]
+    return tuple(np.concatenate(x) for x in zip(*parts, strict=True))
+
+
+def _overlaps_within(venue: np.ndarray, t_in: np.ndarray, t_out: np.ndarray, src: np.ndarray,
+                     tgt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     t_venue = venue[tgt].astype(np.int64)
     b_in = t_in[tgt].astype(np.int64)
     key = t_venue * _KEY + b_in
@@ -253,7 +271,6 @@ def overlaps(venue: np.ndarray, t_in: np.ndarray, t_out: np.ndarray, src: np.nda
     longest[t_venue[runs]] = np.maximum.reduceat(t_out[tgt].astype(np.int64) - b_in, runs)
     s_venue = venue[src].astype(np.int64)
     s_in = t_in[src].astype(np.int64)
-    # Candidates arrive before the source leaves and no earlier than the longest stay allows.
     lo = np.searchsorted(key, s_venue * _KEY + np.maximum(s_in - longest[s_venue], 0))
     hi = np.searchsorted(key, s_venue * _KEY + t_out[src].astype(np.int64))
     owner, j = expand(lo, hi)
