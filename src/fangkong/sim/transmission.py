@@ -13,10 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from fangkong.sim.city.model import City, Visits
+from fangkong.sim.arrays import expand, first_min
+from fangkong.sim.occupancy import KEY as _KEY
+from fangkong.sim.occupancy import Occupancy
 
 LAYER_NAMES = ("seed", "household", "school", "work", "venue", "community")
 SEED, HOUSEHOLD, SCHOOL, WORK, VENUE, COMMUNITY = range(6)
-_KEY = 2048  # > minutes in a day: venue * _KEY + minute orders visits by venue then time
 
 
 @dataclass
@@ -41,17 +43,6 @@ class Events:
 
     def __len__(self) -> int:
         return int(self.infectee.shape[0])
-
-
-def expand(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For ranges [starts[i], stops[i]): (i repeated per element, the element indices)."""
-    counts = np.maximum(stops - starts, 0)
-    total = int(counts.sum())
-    owner = np.repeat(np.arange(len(starts)), counts)
-    if total == 0:
-        return owner, np.zeros(0, np.int64)
-    offsets = np.cumsum(counts) - counts
-    return owner, starts[owner] + (np.arange(total) - offsets[owner])
 
 
 def _draw(rng: np.random.Generator, hazard: np.ndarray) -> np.ndarray:
@@ -136,29 +127,15 @@ def workplace(rng: np.random.Generator, city: City, groups: Groups, visits: Visi
                   city.work_venue[cand].astype(np.int32))
 
 
-def first_min(owner: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """Index of the smallest score in each run of equal, ascending `owner` values (one per owner).
-
-    With score = Exp(1) / weight this draws one element per owner with probability
-    proportional to its weight (the first of competing exponential clocks to ring)."""
-    if owner.size == 0:
-        return np.zeros(0, np.int64)
-    starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
-    run = np.cumsum(np.concatenate([[0], (owner[1:] != owner[:-1]).astype(np.int64)]))
-    best = np.minimum.reduceat(score, starts)
-    winner = np.flatnonzero(score == best[run])
-    return winner[np.concatenate([[True], run[winner][1:] != run[winner][:-1]])]
-
-
 def venues(rng: np.random.Generator, city: City, visits: Visits, *, weight: np.ndarray, susceptible: np.ndarray,
            sus: np.ndarray, rate: float, at_work: np.ndarray) -> Events:
     """Anyone at the same venue at the same time, for the minutes they overlap.
 
     Staff-to-staff contact is the work layer; every other pair of overlapping visits (customer and
     customer, customer and staff) is a venue contact. A susceptible visit's hazard is the rate times
-    the infectious person-minutes it shares, integrated exactly from per-venue prefix sums, so no
-    pair is built until a visit is infected; its infector is then drawn among the visits it
-    overlapped, in proportion to weight times overlap.
+    the infectious weight-minutes it shares (`Occupancy.exposure`, exact, no pairs built); an
+    infected visit's infector and moment of infection are drawn with probability proportional to
+    weight x overlap (`Occupancy.draw`), so both were at the venue at that moment.
     """
     if rate <= 0 or len(visits) == 0:
         return Events.empty()
@@ -166,74 +143,28 @@ def venues(rng: np.random.Generator, city: City, visits: Visits, *, weight: np.n
     src = np.flatnonzero(w_visit > 0)
     if src.size == 0:
         return Events.empty()
-    target = susceptible[visits.person]
-    leisure_tgt = np.flatnonzero(target & ~at_work)
-    work_tgt = np.flatnonzero(target & at_work)
-    shared = np.concatenate([
-        _shared_minutes(visits, src, leisure_tgt, w_visit),
-        _shared_minutes(visits, src[~at_work[src]], work_tgt, w_visit),
-    ])
-    tgt = np.concatenate([leisure_tgt, work_tgt])
-    hit = _draw(rng, rate / 60.0 * shared * sus[visits.person[tgt]])
-    infected = tgt[hit]
-    if infected.size == 0:
-        return Events.empty()
-    return _venue_infectors(rng, visits, src, infected, w_visit, at_work)
-
-
-def _shared_minutes(visits: Visits, src: np.ndarray, tgt: np.ndarray, w_visit: np.ndarray) -> np.ndarray:
-    """For each target visit, the sum over source visits at its venue of weight x overlap minutes.
-
-    With W(t) the weight present at time t and F its integral, a target's exposure is
-    F(out) - F(in). Arrivals add +w and departures -w at their (venue, minute) key; with S1, S2 the
-    prefix sums of the signed w and w*t up to a key, F(t) = t*S1 - S2 plus terms from earlier
-    venues that cancel in the difference (every earlier arrival has its departure there too).
-    """
-    if src.size == 0 or tgt.size == 0:
-        return np.zeros(tgt.size)
     has_source = np.zeros(int(visits.venue.max()) + 1, bool)
     has_source[visits.venue[src]] = True
-    exposure = np.zeros(tgt.size)
-    near = np.flatnonzero(has_source[visits.venue[tgt]])
-    tgt = tgt[near]
-    venue = visits.venue[src].astype(np.int64) * _KEY
-    w = w_visit[src].astype(np.float64)
-    t_in, t_out = visits.time_in[src].astype(np.int64), visits.time_out[src].astype(np.int64)
-    key = np.concatenate([venue + t_in, venue + t_out])
-    signed = np.concatenate([w, -w])
-    order = np.argsort(key, kind="stable")
-    key, signed, times = key[order], signed[order], np.concatenate([t_in, t_out])[order]
-    s1 = np.concatenate([[0.0], np.cumsum(signed)])
-    s2 = np.concatenate([[0.0], np.cumsum(signed * times)])
-    base = visits.venue[tgt].astype(np.int64) * _KEY
-    a_in, a_out = visits.time_in[tgt].astype(np.int64), visits.time_out[tgt].astype(np.int64)
-    k_in = np.searchsorted(key, base + a_in, side="right")
-    k_out = np.searchsorted(key, base + a_out, side="right")
-    exposure[near] = a_out * s1[k_out] - a_in * s1[k_in] - (s2[k_out] - s2[k_in])
-    return np.maximum(exposure, 0.0)
-
-
-def _venue_infectors(rng: np.random.Generator, visits: Visits, src: np.ndarray, infected: np.ndarray,
-                     w_visit: np.ndarray, at_work: np.ndarray) -> Events:
-    """Draw each infected visit's infector among the source visits it overlapped, by weight x overlap.
-
-    Staff sources are looked up separately from customer sources: their long shifts would otherwise
-    widen the time window of every lookup at their venue."""
-    infected = np.sort(infected)
-    parts = [overlaps(visits.venue, visits.time_in, visits.time_out, infected, src[~at_work[src]]),
-             overlaps(visits.venue, visits.time_in, visits.time_out, infected[~at_work[infected]], src[at_work[src]])]
-    b, a, start, stop = (np.concatenate(x) for x in zip(*parts, strict=True))
-    ok = visits.person[a] != visits.person[b]
-    a, b, start, stop = a[ok], b[ok], start[ok], stop[ok]
-    if b.size == 0:
-        return Events.empty()
-    order = np.argsort(b, kind="stable")
-    a, b, start, stop = a[order], b[order], start[order], stop[order]
-    pick = first_min(b, rng.exponential(size=b.size) / (w_visit[a] * (stop - start)))
-    a, b, start, stop = a[pick], b[pick], start[pick], stop[pick]
-    minute = (start + rng.random(start.shape[0]) * (stop - start)).astype(np.int16)
-    return Events(visits.person[a].astype(np.int32), visits.person[b].astype(np.int32), minute,
-                  np.full(a.shape[0], VENUE, np.int8), visits.venue[a].astype(np.int32))
+    target = susceptible[visits.person] & has_source[visits.venue]
+    parts = []
+    for sources, targets in ((src, np.flatnonzero(target & ~at_work)),
+                             (src[~at_work[src]], np.flatnonzero(target & at_work))):
+        if sources.size == 0 or targets.size == 0:
+            continue
+        occupancy = Occupancy(visits.venue[sources], visits.time_in[sources], visits.time_out[sources],
+                              w_visit[sources].astype(np.float64))
+        venue = visits.venue[targets]
+        exposure = occupancy.exposure(venue, visits.time_in[targets], visits.time_out[targets])
+        hit = _draw(rng, rate / 60.0 * exposure * sus[visits.person[targets]])
+        infected = targets[hit]
+        if infected.size == 0:
+            continue
+        chosen, moment = occupancy.draw(rng, venue[hit], visits.time_in[infected], exposure[hit])
+        infector = visits.person[sources[chosen]]
+        parts.append(Events(infector.astype(np.int32), visits.person[infected].astype(np.int32),
+                            np.floor(moment).astype(np.int16), np.full(infected.size, VENUE, np.int8),
+                            visits.venue[infected].astype(np.int32)))
+    return Events.concat(parts)
 
 
 _STAY_CLASSES = np.array([30, 60, 120, 240])  # minutes: overlaps() searches each class separately

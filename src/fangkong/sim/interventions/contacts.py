@@ -23,7 +23,8 @@ from fangkong.sim.city.model import Visits
 from fangkong.sim.disease import NEVER
 from fangkong.sim.interventions.base import Intervention, Params, ScenarioError, register
 from fangkong.sim.state import Q_CENTRAL, Q_HOME, Q_NONE
-from fangkong.sim.transmission import COMMUNITY, expand, overlaps
+from fangkong.sim.arrays import expand
+from fangkong.sim.transmission import COMMUNITY, overlaps
 
 if TYPE_CHECKING:
     from fangkong.sim.model import Sim
