@@ -39,7 +39,7 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 # Every generated date lies on or before this day (fixed, so a cached file never changes).
 END = date(2022, 4, 30)
-CITY_ARGS = dict(seed=2022, persons=10, cases=5)
+CITY_ARGS = dict(seed=2022, persons=10, cases=0)  # only the demo city's jurisdiction tree is used
 PASSWORD = "bench-pass-2022"
 USERS = {  # username: (role, jurisdiction)
     "bench_admin": ("admin", "320100"),

@@ -22,8 +22,17 @@ def demo_dir(tmp_path_factory):
 
 
 def test_demo_is_built_once(demo_dir):
+    written = (demo_dir / "sim" / "run" / "infections.parquet").stat().st_mtime_ns
     again = runner.invoke(app, ["demo", "--data-dir", str(demo_dir), "--no-serve", "--persons", "600"])
     assert again.exit_code == 0 and "already" in again.output
+    assert (demo_dir / "sim" / "run" / "infections.parquet").stat().st_mtime_ns == written  # not written again
+
+
+def test_demo_writes_the_simulated_city_and_run(demo_dir):
+    sim = demo_dir / "sim"
+    assert (sim / "city" / "persons.parquet").is_file() and (sim / "run" / "infections.parquet").is_file()
+    days = sorted((sim / "run" / "checkins").glob("*.parquet"))
+    assert len(days) >= 35 and len(list((sim / "run" / "presence").glob("*.parquet"))) == len(days)
 
 
 def test_jurisdictions_csv_lists_the_tree(demo_dir):

@@ -137,8 +137,8 @@ def test_a_jurisdiction_in_another_zone_shows_its_own_local_times(session, actor
     from fangkong.geo.models import Jurisdiction
     from fangkong.response import queries, supervision
 
-    session.get(Jurisdiction, "320111").timezone = "Asia/Urumqi"  # set on the district, inherited below
-    code = "320111001"
+    session.get(Jurisdiction, "320105").timezone = "Asia/Urumqi"  # set on the district, inherited below
+    code = "320105001"
     start = datetime(2022, 5, 1, 23, 30, tzinfo=URUMQI)
     created, _ = bundles.apply_bundle(session=session, actor=actor_of("epi"), subject_type="case", subject_id="u1",
                                       jurisdiction_code=code, bundle_id=INVESTIGATION.id, start_at=start,

@@ -7,11 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from fangkong.demo.population import _AGE_BAND_SHARES
 from fangkong.geo.cells import cell_id
 from fangkong.geo.levels import check_code
 from fangkong.sim.city import City, build_city
 from fangkong.sim.city.model import KIND_NONE, KIND_SCHOOL, KIND_WORK, NO_VENUE, VENUE_TYPES, WORK_TYPES
+from fangkong.sim.city.population import _AGE_BAND_SHARES
 
 N = 20_000
 

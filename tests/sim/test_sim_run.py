@@ -110,6 +110,15 @@ def test_observed_cases_are_true_infections_reported_after_onset(run):
     assert set(cases["found_by"]) <= {"symptomatic", "quarantine", "screening"}
 
 
+def test_ended_on_agrees_with_the_daily_recoveries_and_deaths(run):
+    infections = run.infections.to_pandas()
+    last = run.to_df().iloc[-1]
+    assert (infections["ended_on"] >= infections["infectious_until"]).all()
+    ended = infections["ended_on"] <= last["date"]
+    assert ended[infections["severity"] == "dead"].sum() == last["D"]
+    assert ended.sum() == last["R"] + last["D"] > 0
+
+
 def test_same_city_and_seed_give_the_same_files(city, tmp_path):
     a = run_sim(city=city, days=8, seed=9, out=tmp_path / "a", config=RunConfig(seed_infections=30))
     b = run_sim(city=city, days=8, seed=9, out=tmp_path / "b", config=RunConfig(seed_infections=30))

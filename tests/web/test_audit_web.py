@@ -16,7 +16,7 @@ def test_audit_log_needs_audit_read(login):
 
 
 def test_case_update_shows_field_diff(login, in_db):
-    case_id = in_db(lambda s: cases.list_cases(session=s, actor=SYSTEM, limit=1, jurisdiction_code="320111",
+    case_id = in_db(lambda s: cases.list_cases(session=s, actor=SYSTEM, limit=1, jurisdiction_code="320105",
                                                classification=["asymptomatic"])[0][0].id)
     epi = login("epi")
     version = re.search(r'name="version" value="(\d+)"', epi.get(f"/cases/{case_id}").text).group(1)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from fangkong.auth import service as auth
 from fangkong.auth.models import User
 from fangkong.cases import stats
+from fangkong.geo.models import Jurisdiction
 
 
 def actor(session, username: str):
@@ -30,7 +31,8 @@ def test_dashboard_shows_counts_curve_and_map(login, in_db):
     assert f'classification=confirmed">{numbers.counts["confirmed"]}</a>' in page
     data = page_data(page)
     names = {f["properties"]["name"] for f in data["map"]["features"]}
-    assert names == {"玄武区", "秦淮区", "建邺区", "鼓楼区", "浦口区"}
+    districts = in_db(lambda s: set(s.scalars(select(Jurisdiction.name_zh).where(Jurisdiction.level == "district"))))
+    assert len(districts) >= 3 and names == districts
     assert data["curve"]["dates"] and {s["key"] for s in data["curve"]["series"]} <= set(stats.ACTIVE)
     assert data["map"]["tileUrl"] is None  # no tile layer unless configured
 

@@ -131,12 +131,12 @@ def test_start_note_reopen_and_due_change_on_the_page(login, in_db):
 def test_times_are_shown_in_the_jurisdictions_zone(login, in_db):
     def set_zone(zone):
         def work(s):
-            s.get(Jurisdiction, "320111").timezone = zone
+            s.get(Jurisdiction, "320105").timezone = zone
         in_db(work)
 
     set_zone("Asia/Urumqi")
     try:
-        task_id = new_task(in_db, code="320111", due_at=datetime(2022, 5, 1, 19, 30, tzinfo=timezone.utc))
+        task_id = new_task(in_db, code="320105", due_at=datetime(2022, 5, 1, 19, 30, tzinfo=timezone.utc))
         page = login("epi").get(f"/tasks/{task_id}").text
         assert "Asia/Urumqi" in page
         due = re.search(r'<dd id="task-due">([^<]*)</dd>', page).group(1)

@@ -19,8 +19,8 @@ def demo(data_dir: DataDir = None, no_serve: bool = typer.Option(False, "--no-se
          port: int = typer.Option(8000, "--port"), host: str = typer.Option("127.0.0.1", "--host"),
          persons: int = typer.Option(5000, "--persons", help="Size of the synthetic city"),
          seed: int = typer.Option(2022, "--seed")) -> None:
-    """Build a demo city with a seeded outbreak (once per data folder) and serve it."""
-    from fangkong.demo.city import build_city
+    """Build a demo city with a simulated outbreak (once per data folder) and serve it."""
+    from fangkong.demo.city import build_city, write_simulation
     from fangkong.demo.seed import DEMO_PASSWORD, demo_logins
     from fangkong.demo.seed import seed as seed_city
 
@@ -34,8 +34,11 @@ def demo(data_dir: DataDir = None, no_serve: bool = typer.Option(False, "--no-se
         fresh = geo.count(session=session) == 0
         logins = seed_city(session=session, city=city) if fresh else demo_logins(city)
     if fresh:
+        # The run's check-ins and presence, for tracing to ingest: the same people as the database's.
+        city_dir, run_dir = write_simulation(city=city, folder=Path(settings.data_dir) / "sim")
         console.print(f"demo city built in {settings.data_dir} in {time.perf_counter() - started:.1f} s: "
                       f"{len(city.jurisdictions)} jurisdictions, {len(city.persons)} persons, {len(city.cases)} cases")
+        console.print(f"simulated city in {city_dir}; its outbreak (check-ins, presence, infections) in {run_dir}")
     else:
         console.print(f"using the demo city already in {settings.data_dir}")
     console.print(f"demo logins (password for each: [bold]{DEMO_PASSWORD}[/bold]):")

@@ -1,63 +1,89 @@
-"""A small synthetic city with a seeded outbreak, for ``fangkong demo``.
+"""The demo city: a simulated city and outbreak, as the records ``fangkong demo`` stores.
 
-Pure and deterministic: :func:`build_city` depends only on its arguments (all randomness
-comes from ``numpy.random.default_rng(seed)``; no global random state, no clock, no I/O).
-It is a stand-in until the full simulator lands, so it aims at *plausible* data, not at a
-model of any real epidemic.
+Built on the simulator (:mod:`fangkong.sim`): the city's jurisdictions and residents come from
+:func:`fangkong.sim.city.build_city`, the cases from a run of :func:`fangkong.sim.run_sim` on it
+(:mod:`~fangkong.demo.simulation` sets the run up, :mod:`~fangkong.demo.cases` turns what the
+run observed into case records, :mod:`~fangkong.demo.persons` turns the residents into person
+records). Person ``i`` of the demo is person ``i`` of the simulation, so the run's check-ins and
+presence (written by :func:`write_simulation`) belong to the people in the database.
 
-What is real and what is invented:
-
-* Province 320000 江苏省, city 320100 南京市 and the five district codes and names
-  (GB/T 2260) are real. The district rectangles only roughly follow the real layout
-  (Pukou on the west bank of the Yangtze, Gulou/Xuanwu north, Jianye/Qinhuai south).
-* Everything below district level (streets, communities, grids, their codes, names and
-  boundaries) is invented; any resemblance to a real subdivision is coincidental. The
-  geography does not depend on ``seed``: only the population and the outbreak do.
-* Persons, names, ID numbers and phone numbers are synthetic. ID numbers are
-  well-formed (they pass ``stdnum.cn.ric.is_valid``) and may by chance coincide with a
-  real person's number; they must never be used outside demos and tests.
-
-The work is split by sub-domain: :mod:`~fangkong.demo.models` (the record types),
-:mod:`~fangkong.demo.geography` (jurisdiction tree and polygons),
-:mod:`~fangkong.demo.population` and :mod:`~fangkong.demo.identity` (households, ages,
-names, ID and phone numbers), :mod:`~fangkong.demo.transmission` and
-:mod:`~fangkong.demo.outbreak` (the seeded outbreak). This module ties them together.
+Deterministic: the same arguments always give the same city, cases and run. Province, city and
+district codes and names are real (GB/T 2260); everything below district level, and every
+person, name, ID and phone number, is synthetic (see :mod:`fangkong.sim.city`).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
-from fangkong.demo.geography import _build_geography, _round6
-from fangkong.demo.models import DemoCase, DemoCity, DemoJurisdiction, DemoPerson
-from fangkong.demo.outbreak import _build_cases
-from fangkong.demo.population import _build_persons
+from fangkong.demo.cases import demo_cases, observed
+from fangkong.demo.models import DemoCase, DemoCity, DemoJurisdiction, DemoPerson, DemoSimulation
+from fangkong.demo.persons import demo_persons
+from fangkong.demo.simulation import plan, simulate
+from fangkong.sim.city import City, build_city as build_sim_city, write_city
+from fangkong.sim.city.geography import _polygon
 
-__all__ = ["DemoCase", "DemoCity", "DemoJurisdiction", "DemoPerson", "build_city"]
+__all__ = ["DemoCase", "DemoCity", "DemoJurisdiction", "DemoPerson", "build_city", "write_simulation"]
+
+_STREAM = 0xDE  # the demo's own draws (addresses, duplicates, report delays): default_rng([seed, _STREAM])
 
 
 def build_city(
     *, seed: int = 2022, persons: int = 5000, cases: int = 300, end: date = date(2022, 4, 30), days: int = 35
 ) -> DemoCity:
-    """Build the demo city: jurisdictions, `persons` residents (+ 6 planted near-duplicates
-    at the end of the list) and `cases` cases with onset dates in the `days` days ending
-    at `end`. The same arguments always give the same city.
-
-    Every district gets at least 5 cases when ``cases >= 25`` (fewer cases are spread as
-    evenly as that allows).
+    """Build the demo city: its jurisdictions, `persons` residents (+ 6 planted near-duplicates at
+    the end of the list) and at most `cases` cases diagnosed in the `days` days ending at `end`,
+    from an outbreak simulated on the city. The same arguments always give the same city.
     """
-    if persons < 1:
-        raise ValueError("persons must be at least 1")
+    if persons < 10:
+        raise ValueError("persons must be at least 10")
     if cases < 0 or cases > persons:
         raise ValueError("cases must be between 0 and persons")
     if days < 1:
         raise ValueError("days must be at least 1")
-    rng = np.random.default_rng(seed)
-    geo = _build_geography()
-    pop = _build_persons(rng, geo, persons, end)
-    case_list = _build_cases(rng, geo, pop, persons, cases, end, days)
-    x0, y0, x1, y1 = geo.box
-    center = (_round6((x0 + x1) / 2), _round6((y0 + y1) / 2))
-    return DemoCity(jurisdictions=geo.jurisdictions, persons=pop.persons, cases=case_list, center=center)
+    city = build_sim_city(population=persons, seed=seed, reference_date=end)
+    rng = np.random.default_rng([seed, _STREAM])
+    if cases:
+        run, result = simulate(city=city, seed=seed, cases=cases, end=end, days=days,
+                               count=lambda r: len(observed(r, end=end)))
+        case_list = demo_cases(result, end=end, limit=cases, rng=rng)
+    else:
+        run, case_list = plan(seed=seed, seeds=0, end=end, days=days), []
+    x0, y0, x1, y1 = extent(city)
+    return DemoCity(jurisdictions=jurisdictions(city), persons=demo_persons(city, rng=rng), cases=case_list,
+                    center=(round((x0 + x1) / 2, 6), round((y0 + y1) / 2, 6)),
+                    simulation=DemoSimulation(city=city, run=run))
+
+
+def extent(city: City) -> tuple[float, float, float, float]:
+    """(lon0, lat0, lon1, lat1): the rectangle the city's districts tile."""
+    j = city.jurisdictions
+    corners = np.array([p for b, level in zip(j.boundary, j.level) if level == "district" for p in b["coordinates"][0]])
+    return (*corners.min(axis=0).tolist(), *corners.max(axis=0).tolist())
+
+
+def jurisdictions(city: City) -> list[DemoJurisdiction]:
+    """The city's tree, parents first; the city node (no boundary in the simulator) gets its extent."""
+    j = city.jurisdictions
+    box = _polygon(extent(city))
+    return [DemoJurisdiction(code, level, name, name_en, parent, box if level == "city" else boundary)
+            for code, parent, level, name, name_en, boundary
+            in zip(j.code, j.parent_code, j.level, j.name, j.name_en, j.boundary)]
+
+
+def write_simulation(*, city: DemoCity, folder: Path) -> tuple[Path, Path]:
+    """Write the demo's simulated city and run (check-ins, visits, presence, truth) under `folder`.
+
+    The run is repeated with its files written; being deterministic, it is the run the cases came
+    from. Returns the city folder and the run folder.
+    """
+    sim = city.simulation
+    if sim is None:
+        raise ValueError("this demo city was not built by build_city")
+    city_dir, run_dir = Path(folder) / "city", Path(folder) / "run"
+    write_city(sim.city, city_dir)
+    sim.run.run(sim.city, out=run_dir)
+    return city_dir, run_dir

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-__all__ = ["DemoCase", "DemoCity", "DemoJurisdiction", "DemoPerson"]
+if TYPE_CHECKING:
+    from fangkong.demo.simulation import DemoRun
+    from fangkong.sim.city.model import City
+
+__all__ = ["DemoCase", "DemoCity", "DemoJurisdiction", "DemoPerson", "DemoSimulation"]
 
 
 @dataclass(frozen=True)
@@ -35,8 +40,8 @@ class DemoPerson:
 @dataclass(frozen=True)
 class DemoCase:
     person_index: int  # index into DemoCity.persons
-    classification: str  # 'suspected','confirmed','asymptomatic','repositive','excluded'
-    severity: str | None  # confirmed only: 'mild','moderate','severe','critical'
+    classification: str  # 'confirmed','asymptomatic','suspected','excluded'
+    severity: str | None  # confirmed only: 'mild','severe','critical'
     origin: str  # 'local','imported','import_related'
     onset_date: date | None  # None for asymptomatic
     sampling_date: date
@@ -46,8 +51,18 @@ class DemoCase:
 
 
 @dataclass
+class DemoSimulation:
+    """The simulated city and run the demo records come from (see fangkong.demo.city.write_simulation)."""
+
+    city: City
+    run: DemoRun
+
+
+@dataclass
 class DemoCity:
     jurisdictions: list[DemoJurisdiction]
     persons: list[DemoPerson]
     cases: list[DemoCase]
     center: tuple[float, float]  # (lon, lat)
+    # Left out of == (its arrays cannot be compared that way); the records above are what count.
+    simulation: DemoSimulation | None = field(default=None, compare=False, repr=False)

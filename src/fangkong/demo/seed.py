@@ -34,7 +34,7 @@ def demo_logins(city: DemoCity) -> list[DemoLogin]:
         DemoLogin("admin", "admin", city_code, "everything in the city"),
         DemoLogin("commander", "commander", city_code, "city headquarters, read-only with unmasking"),
         DemoLogin("epi", "epidemiologist", city_code, "city CDC epidemiologist"),
-        DemoLogin("epi_district", "epidemiologist", district.code, f"{district.name_en} district only"),
+        DemoLogin("epi_district", "epidemiologist", district.code, f"{district.name_en} only"),
         DemoLogin("lab", "lab_operator", city_code, "laboratory"),
         DemoLogin("quarantine", "quarantine_manager", city_code, "quarantine sites"),
         DemoLogin("grid", "grid_worker", community.code, f"{community.name_en} only"),

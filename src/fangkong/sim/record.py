@@ -103,6 +103,8 @@ class Recorder:
             "pcr_detectable_from": _date_col(start, days + d.pcr_from),
             "pcr_detectable_until": _date_col(start, days + d.pcr_until - 1),
             "diagnosed_on": _date_col(start, p.diagnosed[who]),
+            # Recovery, or death when severity is 'dead'; drawn at infection, so it may lie past the run.
+            "ended_on": _date_col(start, p.end[who]),
         })
 
     def daily_table(self, rows: list[DailyRow]) -> pa.Table:

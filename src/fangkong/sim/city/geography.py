@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fangkong.demo.geography import _CITY, _COMMUNITIES, _PROVINCE, _STREETS, _polygon, _round6, _split
 from fangkong.sim.city.model import Jurisdictions
 from fangkong.sim.city.spatial import KM_PER_DEG_LAT, Box, km_per_deg_lon
 
@@ -51,9 +50,26 @@ _MIN_AREA_KM2 = 6.0
 _CENTRE = (118.784, 32.041)  # Xinjiekou, central Nanjing
 _ASPECT = 1.2  # east-west extent / north-south extent
 
-# Invented street and community names: the demo's lists, varied with a suffix when a
-# big city needs more names than the lists hold (兰园, 兰园东, 兰园新村, ...).
-_BASE_NAMES: tuple[tuple[str, str], ...] = tuple(n for names in _STREETS.values() for n in names) + _COMMUNITIES
+_PROVINCE = ("320000", "江苏省", "Jiangsu")
+_CITY = ("320100", "南京市", "Nanjing")
+
+# Invented street and community names (zh, pinyin), varied with a suffix when a big city needs
+# more names than the list holds (兰园, 兰园东, 兰园新村, ...).
+_BASE_NAMES: tuple[tuple[str, str], ...] = (
+    ("梅园", "Meiyuan"), ("钟岭", "Zhongling"), ("玄湖", "Xuanhu"), ("泮池", "Panchi"), ("秦淮里", "Qinhuaili"),
+    ("白鹭洲", "Bailuzhou"), ("江心", "Jiangxin"), ("沙洲", "Shazhou"), ("莫愁", "Mochou"), ("鼓楼", "Gulou"),
+    ("挹江", "Yijiang"), ("清凉", "Qingliang"), ("泰山", "Taishan"), ("珠江", "Zhujiang"), ("江浦", "Jiangpu"),
+    ("长江路", "Changjianglu"), ("兰园", "Lanyuan"), ("桃源", "Taoyuan"), ("锦绣", "Jinxiu"), ("翠竹", "Cuizhu"),
+    ("银杏", "Yinxing"), ("丹凤", "Danfeng"), ("青溪", "Qingxi"), ("月牙湖", "Yueyahu"), ("石榴园", "Shiliuyuan"),
+    ("紫金", "Zijin"), ("龙蟠", "Longpan"), ("虎踞", "Huju"), ("梧桐", "Wutong"), ("枫林", "Fenglin"),
+    ("云锦", "Yunjin"), ("凤凰", "Fenghuang"), ("望江", "Wangjiang"), ("柳堤", "Liudi"), ("荷花塘", "Hehuatang"),
+    ("双塘", "Shuangtang"), ("朝天宫", "Chaotiangong"), ("南湖", "Nanhu"), ("兴隆", "Xinglong"),
+    ("滨江", "Binjiang"), ("金沙", "Jinsha"), ("新城", "Xincheng"), ("安德", "Ande"), ("清风", "Qingfeng"),
+    ("明月", "Mingyue"), ("书香", "Shuxiang"), ("和平", "Heping"), ("幸福", "Xingfu"), ("建宁", "Jianning"),
+    ("宁海", "Ninghai"), ("华侨", "Huaqiao"), ("湖南路", "Hunanlu"), ("宝塔", "Baota"), ("永宁", "Yongning"),
+    ("顶山", "Dingshan"), ("汤泉", "Tangquan"), ("星甸", "Xingdian"), ("桥林", "Qiaolin"), ("盘城", "Pancheng"),
+    ("江畔", "Jiangpan"), ("春晓", "Chunxiao"), ("秋实", "Qiushi"), ("学府", "Xuefu"),
+)
 _SUFFIXES: tuple[tuple[str, str], ...] = (
     ("", ""), ("东", " East"), ("西", " West"), ("南", " South"), ("北", " North"), ("新村", " Xincun"),
     ("花园", " Garden"), ("苑", " Yuan"), ("里", " Li"), ("新城", " Xincheng"), ("家园", " Jiayuan"), ("中", " Central"),
@@ -74,6 +90,30 @@ class Geography:
     grid_rect: np.ndarray  # float64 (G, 4): lon0, lat0, lon1, lat1
     grid_people: np.ndarray  # float64 planned residents per grid (sums to the population)
     grid_core: np.ndarray  # bool: the grid lies in an old-city district
+
+
+def _round6(x: float) -> float:
+    return round(float(x), 6)
+
+
+def _polygon(rect: Box) -> dict:
+    """A closed, counter-clockwise GeoJSON Polygon for a lon/lat rectangle."""
+    x0, y0, x1, y1 = (_round6(v) for v in rect)
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+
+
+def _split(rect: Box, weights: np.ndarray) -> list[Box]:
+    """Cut a rectangle into strips along its longer side (in ground distance).
+
+    Inner cut lines are rounded to 6 decimals once and shared by both neighbours, and
+    the outer edges are the parent's own, so the strips tile the parent exactly.
+    """
+    x0, y0, x1, y1 = rect
+    along_lon = (x1 - x0) * math.cos(math.radians((y0 + y1) / 2)) >= (y1 - y0)
+    lo, hi = (x0, x1) if along_lon else (y0, y1)
+    frac = np.cumsum(weights) / np.sum(weights)
+    cuts = [lo] + [_round6(lo + (hi - lo) * f) for f in frac[:-1]] + [hi]
+    return [(a, y0, b, y1) if along_lon else (x0, a, x1, b) for a, b in zip(cuts[:-1], cuts[1:])]
 
 
 def n_districts(population: int) -> int:

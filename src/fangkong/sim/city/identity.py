@@ -13,16 +13,16 @@ from datetime import date
 
 import numpy as np
 
-from fangkong.demo.identity import (
+from fangkong.sim.city.model import KIND_SCHOOL, VENUE_TYPES, City
+from fangkong.sim.city.spatial import rank_in_runs, run_starts
+from fangkong.sim.city.vocabulary import (
     _GIVEN_BY_SEX, _ID_CHECK, _ID_WEIGHTS, _LOCAL_REGISTRATION, _MOBILE_PREFIXES, _NANJING_PRE_1983, _SURNAMES,
     _other_regions_for, _region_ok, _surname_weights,
 )
-from fangkong.sim.city.model import KIND_SCHOOL, VENUE_TYPES, City
-from fangkong.sim.city.spatial import rank_in_runs, run_starts
 
 IDENTITY_COLUMNS = ("name", "birth_date", "resident_id", "phone", "place_code", "venue_name")
 _STREAM = 0x1D  # identity draws use default_rng([seed, _STREAM]), apart from the city's own
-_ONE_CHAR_SHARE = 0.25  # share of one-character given names (as in fangkong.demo.identity)
+_ONE_CHAR_SHARE = 0.25  # share of one-character given names (a modelling assumption)
 
 # Before a district got its current code (python-stdnum checks the code against the birth
 # year), its area belonged to these counties (GB/T 2260): 江浦县, 江宁县, 六合县, 溧水县,

@@ -15,11 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fangkong.demo.population import _AGE_BAND_SHARES, _OLDEST_AGE, _households
 from fangkong.geo.cells import cell_id
 from fangkong.sim.city.geography import Geography
 from fangkong.sim.city.spatial import points_in_rects
 
+# Age structure by 10-year band: 0-9, 10-19, ..., 70-79, 80+. Approximate shares in
+# whole percents after China 7th national census 2020, urban population by age (urban
+# China is younger than rural China; nationally 0-14 was ~18% and 60+ ~19%). These are
+# rounded, approximate figures for a plausible pyramid, not census values.
+_AGE_BAND_SHARES = np.array([11, 10, 14, 18, 15, 15, 10, 5, 2], dtype=float) / 100.0
+_OLDEST_AGE = 95  # the open 80+ band is drawn uniformly from 80 to 95
 # Family households by size 1..7 (7 = "7 or more"), China 7th national census 2020:
 # 1-person 25.39%, 2-person 29.68%, 3-person 20.99%, 4-person 13.17%, 5-person 6.19%
 # (as published); 6 and 7+ split the remaining 4.58% (approximate) so that the mean
@@ -52,8 +57,27 @@ class Persons:
     home_cell: np.ndarray  # int64
 
 
+def _households(rng: np.random.Generator, n: int, shares: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """(number of households, index of each household's first member, household per person).
+
+    ``shares[k]`` is the share of households of size ``k + 1``.
+    """
+    # Household sizes until they hold n persons; the last household is trimmed to fit.
+    size_values = np.arange(1, len(shares) + 1)
+    sizes = rng.choice(size_values, size=n // 2 + 16, p=shares)
+    while sizes.sum() < n:
+        sizes = np.concatenate([sizes, rng.choice(size_values, size=n // 2 + 16, p=shares)])
+    cum = np.cumsum(sizes)
+    h = int(np.searchsorted(cum, n)) + 1
+    sizes = sizes[:h].copy()
+    sizes[-1] -= int(cum[h - 1] - n)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    household = np.repeat(np.arange(h), sizes)
+    return h, starts, household
+
+
 def pyramid_ages(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Whole-year ages from the urban age pyramid (10-year bands, see fangkong.demo.population)."""
+    """Whole-year ages from the urban age pyramid (10-year bands)."""
     band = rng.choice(len(_AGE_BAND_SHARES), size=n, p=_AGE_BAND_SHARES)
     width = np.where(band == len(_AGE_BAND_SHARES) - 1, _OLDEST_AGE - 80, 10)
     return (band * 10 + np.floor(rng.random(n) * width)).astype(np.int16)

@@ -8,7 +8,7 @@ SOURCES: dict[str, str] = {
     "codes": "GB/T 2260 administrative division codes: 320000 Jiangsu, 320100 Nanjing and its 11 districts; "
              "lower levels invented",
     "age_pyramid": "China 7th national census 2020, urban population by age (10-year bands, rounded; "
-                   "fangkong.demo.population)",
+                   "fangkong.sim.city.population)",
     "household_size": "China 7th national census 2020: family households by size (1-5 persons as published, "
                       "6 and 7+ approximate), mean 2.62",
     "sex_ratio": "China 7th national census 2020: sex ratio 105.07, 51.24% male",

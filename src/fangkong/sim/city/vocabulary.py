@@ -1,13 +1,13 @@
-"""Synthetic identities for demo persons: names, resident ID numbers and mobile numbers.
+"""Word lists and code tables of synthetic identities: surnames, given-name characters, mobile
+prefixes and the regions a resident ID can name (used by :mod:`fangkong.sim.city.identity`).
 
-Names, ID numbers and phone numbers are synthetic. ID numbers are well-formed (they pass
-``stdnum.cn.ric.is_valid``) and may by chance coincide with a real person's number; they
-must never be used outside demos and tests.
+Names, ID numbers and phone numbers built from these are synthetic. ID numbers are well-formed
+(they pass ``stdnum.cn.ric.is_valid``) and may by chance coincide with a real person's number;
+they must never be used outside simulations, demos and tests.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from functools import lru_cache
 
 import numpy as np
@@ -94,13 +94,9 @@ _OTHER_REGIONS: tuple[tuple[str, float], ...] = (
 # code existed get Nanjing's pre-1983 urban-area code 320120 (市区) instead.
 _NANJING_PRE_1983 = "320120"
 
+# Weights and check characters of ISO 7064 MOD 11-2, as GB 11643-1999 uses them.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-
-
-def _id_check(first17: str) -> str:
-    """ISO 7064 MOD 11-2 check character (GB 11643-1999)."""
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS)) % 11]
 
 
 @lru_cache(maxsize=None)
@@ -120,70 +116,3 @@ def _other_regions_for(year: int) -> tuple[tuple[str, ...], np.ndarray]:
         codes = ("110105",)
     w = np.asarray([dict(_OTHER_REGIONS).get(c, 1.0) for c in codes], dtype=float)
     return codes, np.cumsum(w) / w.sum()
-
-
-# --------------------------------------------------------------------------------------
-# Per-person helpers (all randomness from the caller's generator, drawn in a fixed order)
-# --------------------------------------------------------------------------------------
-
-
-def _person_name(sex: str, surname_index: int, one_char: bool, u1: float, u2: float) -> str:
-    """Surname plus a one- or two-character given name from the pool for `sex`."""
-    pool = _GIVEN_BY_SEX[sex]
-    given = pool[int(u1 * len(pool))]
-    if not one_char:
-        given += pool[int(u2 * len(pool))]
-    return _SURNAMES[surname_index] + given
-
-
-def _id_region(local: bool, district: str, birth_year: int, u: float) -> str:
-    """The region code of a person's ID: their own district (or 320120) when local, else drawn."""
-    if local:
-        return district if _region_ok(district, birth_year) else _NANJING_PRE_1983
-    codes, cdf = _other_regions_for(birth_year)
-    return codes[min(int(np.searchsorted(cdf, u, side="right")), len(codes) - 1)]
-
-
-def _resident_id(
-    rng: np.random.Generator, region: str, birth: date, hi: int, lo: int, male: int, used_ids: set[str]
-) -> str:
-    """A unique, valid 18-character ID; the sequence code is redrawn while the first 17 collide."""
-    while True:
-        first17 = f"{region}{birth:%Y%m%d}{hi:02d}{lo}"
-        if first17 not in used_ids:
-            break
-        hi = int(rng.integers(0, 100))
-        lo = int(rng.integers(0, 5)) * 2 + male
-    used_ids.add(first17)
-    return first17 + _id_check(first17)
-
-
-def _unique_phone(rng: np.random.Generator, phone: str, used_phones: set[str]) -> str:
-    """`phone`, or a freshly drawn number while it is already taken."""
-    while phone in used_phones:
-        phone = f"{_MOBILE_PREFIXES[int(rng.integers(0, len(_MOBILE_PREFIXES)))]}{int(rng.integers(0, 10**8)):08d}"
-    used_phones.add(phone)
-    return phone
-
-
-def _changed_name(rng: np.random.Generator, name: str, sex: str) -> str:
-    """`name` with one given-name character replaced by a different one."""
-    pool = _GIVEN_BY_SEX[sex]
-    pos = int(rng.integers(1, len(name)))
-    while True:
-        c = pool[int(rng.integers(0, len(pool)))]
-        if c != name[pos]:
-            break
-    return name[:pos] + c + name[pos + 1:]
-
-
-def _mistyped_id(rng: np.random.Generator, resident_id: str, used_ids: set[str]) -> str:
-    """`resident_id` with one digit of the sequence code changed and the check character recomputed."""
-    first17 = resident_id[:17]
-    while True:
-        d = str(int(rng.integers(0, 10)))
-        candidate = first17[:15] + d + first17[16]
-        if d != first17[15] and candidate not in used_ids:
-            break
-    used_ids.add(candidate)
-    return candidate + _id_check(candidate)
