@@ -159,3 +159,17 @@ def test_quarantine_follows_the_profile_schedule(city):
     # ed9: 7 days centralized, then 3 days home health monitoring (free to go out), then released.
     assert kinds == [2] * 7 + [0] * 4
     assert [d for d in range(11) if quarantine.test[0, d]] == [1, 2, 3, 5, 7, 10]
+
+
+def test_results_due_the_same_day_are_reported_the_next_morning(city):
+    config, ivs = parse_scenario({"seed_infections": 200, "interventions": [
+        {"type": "symptomatic_testing", "daily_prob": 1.0, "turnaround_days": 0}]})
+    sim = Sim(city, days=20, seed=4, config=config, interventions=ivs)
+    sim.run()
+    p = sim.people
+    tested = np.flatnonzero(p.diagnosed != np.iinfo(np.int32).max)
+    assert tested.size > 0
+    # Tested every day from onset; the first test that can detect the infection (PCR from day 3
+    # after infection) is positive, and isolation starts the next morning.
+    first_positive = np.maximum(p.onset[tested], p.infected[tested] + sim.disease.pcr_from)
+    assert (p.diagnosed[tested] == first_positive + 1).all()

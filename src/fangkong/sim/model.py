@@ -101,10 +101,12 @@ class Sim:
         return self.config.start_date + timedelta(days=day)
 
     def report(self, persons: np.ndarray, *, sample_day: int, report_day: int, via: str) -> None:
-        """Schedule positive results: on `report_day` the persons are diagnosed and isolated."""
+        """Schedule positive results: on `report_day` the persons are diagnosed and isolated.
+
+        Reports are delivered at the start of a day, so a result due today takes effect tomorrow."""
         persons = np.asarray(persons, np.int32)
         if persons.size:
-            self._reports.setdefault(max(report_day, self.today.day), []).append((persons, sample_day, via))
+            self._reports.setdefault(max(report_day, self.today.day + 1), []).append((persons, sample_day, via))
 
     def quarantine(self, persons: np.ndarray, *, kind: int, until: int) -> None:
         p = self.people
