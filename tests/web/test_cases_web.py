@@ -121,7 +121,8 @@ def test_edit_saves_changes_and_audits_only_what_changed(login, in_db):
     page = web.get(f"/cases/{case_id}").text
     version = re.search(r'name="version" value="(\d+)"', page).group(1)
     form = dict(re.findall(r'<input id="f-[^"]+" name="([a-z_]+)" type="[^"]+" value="([^"]*)"', page))
-    form.update(version=version, notes="密接已全部落实管控\r\n第二行", outcome="under_treatment")
+    # The outcome select is kept as it is: only the notes change.
+    form.update(version=version, notes="密接已全部落实管控\r\n第二行", outcome=get_case(in_db, case_id).outcome)
     response = web.post(f"/cases/{case_id}/edit", form)
     assert response.status_code == 303 and response.headers["location"].endswith("flash=saved")
     detail = web.get(response.headers["location"]).text
