@@ -15,7 +15,7 @@ import asyncio
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from fangkong.app import create_app
@@ -94,6 +94,24 @@ def settings(db_url, tmp_path) -> Settings:
 def session(db_url):
     with session_scope(db_url) as s:
         yield s
+
+
+@pytest.fixture
+def actor_of(session):
+    """actor_of(username) → the Actor of a demo user."""
+    def make(username: str):
+        from fangkong.auth import service as auth
+        from fangkong.auth.models import User
+
+        return auth.actor_for(session=session, user=session.scalar(select(User).where(User.username == username)))
+    return make
+
+
+@pytest.fixture
+def user_id(session):
+    from fangkong.auth.models import User
+
+    return lambda username: session.scalar(select(User.id).where(User.username == username))
 
 
 def data_file(tmp_path: Path, name: str, text_or_bytes, encoding: str = "utf-8") -> Path:

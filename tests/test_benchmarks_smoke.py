@@ -129,3 +129,28 @@ def test_sim_vs_covasim_tiny_fangkong_run(tmp_path):
     assert run["build_s"] >= 0 and run["run_s"] > 0 and run["peak_rss_mb"] > 0
     assert run["output"]["files"] > 0  # visits/, checkins/ and the rest were written (then removed)
     assert (out / "sim_vs_covasim-2000-5d-s3.md").read_text().count("| fangkong |") == 1
+
+
+# --------------------------------------------------------------------------------------------
+# screening_round.py (issue 6): a tiny round on DuckDB and the pandas baseline (Spark is left
+# out here; tests/screening covers it), checked against the generator's truth and each other.
+# --------------------------------------------------------------------------------------------
+
+SCREENING_SCRIPT = ROOT / "benchmarks" / "screening_round.py"
+
+
+def test_screening_round_tiny_run_agrees_and_reports(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, str(SCREENING_SCRIPT), "--samples", "5000", "--engines", "duckdb,pandas", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    doc = json.loads((out / "screening_round-5000-s6.json").read_text())
+    assert set(doc["runs"]) == {"duckdb", "pandas"}
+    for engine, run in doc["runs"].items():
+        assert "error" not in run, run
+        assert run["run_s"] > 0 and run["peak_rss_mb"] > 0
+        assert doc["ratios"][engine]["agrees"] and doc["ratios"][engine]["matches_truth"]
+    assert doc["runs"]["duckdb"]["summary"]["persons_by_status"]["recheck"] == doc["truth"]["persons_recheck"]
+    assert "| duckdb | 5,000 |" in (out / "screening_round-5000-s6.md").read_text() and "× pandas" in proc.stdout

@@ -17,6 +17,7 @@ from fangkong.geo.api import router as geo_router
 from fangkong.people.api import router as people_router
 from fangkong.protocols.api import router as profiles_router
 from fangkong.response.api import routers as response_routers
+from fangkong.screening.api import router as screening_router
 
 PREFIX = "/api/v1"
 
@@ -31,7 +32,7 @@ def health(session: SessionDep) -> dict:
 
 def routers() -> list[APIRouter]:
     return [health_router, auth_router, geo_router, people_router, cases_router, audit_router, profiles_router,
-            *response_routers]
+            *response_routers, screening_router]
 
 
 def _field(loc: tuple) -> str | None:

@@ -10,9 +10,13 @@ from fangkong.notify.models import Notification
 from fangkong.people.models import DuplicateCandidate, Person
 from fangkong.protocols.models import ProfileOverride, ProfileSelection
 from fangkong.response.models import Task, TaskAttachment, TaskEvent, Team, TeamMember
+from fangkong.screening.models import (
+    Area, Campaign, Exemption, GridCount, Isolation, Round, Sample, Site, Tube, TubeResult,
+)
 
 __all__ = [
-    "AuditEntry", "Base", "Case", "ClassificationChange", "DuplicateCandidate", "ImportBatch",
+    "Area", "AuditEntry", "Base", "Campaign", "Exemption", "GridCount", "Isolation", "Round", "Sample", "Site",
+    "Tube", "TubeResult", "Case", "ClassificationChange", "DuplicateCandidate", "ImportBatch",
     "Jurisdiction", "Notification", "Person", "ProfileOverride", "ProfileSelection", "Task", "TaskAttachment", "TaskEvent", "Team", "TeamMember", "User",
     "WebSession",
 ]

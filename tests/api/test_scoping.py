@@ -366,6 +366,219 @@ def probe_notifications_read(api, f):
     _no_entry(api, "POST", "/api/v1/notifications/read", json={"ids": [_foreign_notification(api)]})
 
 
+# --- screening: a campaign of the city lab in another district (320104), probed by district users ---
+
+SCREENING = "/api/v1/screening"
+ROW = "tube_id,result,ct_orf1ab,ct_n,lab_id,reported_at\n{tube},positive,30,31,LAB1,2022-05-01 17:00\n"
+
+
+def _lab_district(api):
+    """A lab operator of the home district (who may write, so that a refusal is about scope, not role)."""
+    from fangkong.auth import service as auth
+    from fangkong.auth.models import User
+    from fangkong.demo.seed import DEMO_PASSWORD
+
+    with session_scope(api.app.state.settings.url) as s:
+        if not s.scalar(select(User.id).where(User.username == "lab_district")):
+            auth.create_user(session=s, actor=None, username="lab_district", password=DEMO_PASSWORD,
+                             role="lab_operator", jurisdiction_code=HOME)
+    return "lab_district"
+
+
+def _screening(api, code=OTHER):
+    """Campaign, site, round, a positive 5-in-1 tube of 3 residents of one grid of `code`, an exemption."""
+    with session_scope(api.app.state.settings.url) as s:
+        rows = s.execute(select(Person.id, Person.jurisdiction_code).where(Person.jurisdiction_code.startswith(code))
+                         .order_by(Person.jurisdiction_code, Person.id)).all()
+    grid = rows[0][1]
+    members = [pid for pid, c in rows if c == grid]
+
+    def ok(r):
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+    campaign = ok(api.post(f"{SCREENING}/campaigns", user="lab", json={
+        "name": f"探针筛查{code}", "jurisdiction_code": code, "areas": [{"jurisdiction_code": grid, "pool_size": 5}]}))
+    site = ok(api.post(f"{SCREENING}/campaigns/{campaign['id']}/sites", user="lab", json={
+        "name": "探针采样点", "jurisdiction_code": grid, "capacity_per_hour": 100}))
+    rnd = ok(api.post(f"{SCREENING}/campaigns/{campaign['id']}/rounds", user="lab",
+                      json={"starts_at": "2022-05-01T00:00:00Z"}))
+    tube = f"T-{code}"
+    for pid in members[:3]:
+        sample = ok(api.post(f"{SCREENING}/rounds/{rnd['id']}/samples", user="lab", json={
+            "person_id": pid, "tube_code": tube, "collected_at": "2022-05-01T01:00:00Z"}))
+    ok(api.post(f"{SCREENING}/rounds/{rnd['id']}/exemptions", user="lab",
+                json={"person_id": members[3], "reason": "away"}))
+    ok(api.post(f"{SCREENING}/results", user="lab",
+                files={"file": (f"{code}.csv", ROW.format(tube=tube).encode(), "text/csv")}))
+    return {"campaign": campaign["id"], "site": site["id"], "round": rnd["id"], "tube": sample["tube_id"],
+            "tube_code": tube, "grid": grid, "spare": members[4]}
+
+
+def _foreign_screening(api):
+    return _screening(api, OTHER)
+
+
+def _refused(api, method, url, user="epi_district", **kw):
+    r = api.request(method, url, user=user, **kw)
+    assert r.status_code == 404, (method, url, r.status_code, r.text)
+
+
+def probe_screening_plan(api, f):
+    _refused(api, "GET", f"{SCREENING}/plan?jurisdiction_code={OTHER}")
+    assert api.get(f"{SCREENING}/plan", user="epi_district").json()["jurisdiction_code"] == HOME
+
+
+def probe_screening_campaigns(api, f):
+    foreign, home = _foreign_screening(api), _screening(api, HOME)
+    ids = [c["id"] for c in _list(api, f"{SCREENING}/campaigns").json()["items"]]
+    assert home["campaign"] in ids and foreign["campaign"] not in ids
+
+
+def probe_screening_campaign_create(api, f):
+    body = {"name": "x", "jurisdiction_code": OTHER, "areas": [{"jurisdiction_code": OTHER}]}
+    _refused(api, "POST", f"{SCREENING}/campaigns", user=_lab_district(api), json=body)
+
+
+def probe_screening_campaign(api, f):
+    _refused(api, "GET", f"{SCREENING}/campaigns/{_foreign_screening(api)['campaign']}")
+
+
+def probe_screening_campaign_update(api, f):
+    url = f"{SCREENING}/campaigns/{_foreign_screening(api)['campaign']}"
+    _refused(api, "PATCH", url, user=_lab_district(api), json={"name": "y"})
+
+
+def probe_screening_campaign_delete(api, f):
+    foreign = _foreign_screening(api)
+    _refused(api, "DELETE", f"{SCREENING}/campaigns/{foreign['campaign']}", user=_lab_district(api))
+
+
+def probe_screening_campaign_plan(api, f):
+    _refused(api, "GET", f"{SCREENING}/campaigns/{_foreign_screening(api)['campaign']}/plan")
+
+
+def probe_screening_sites(api, f):
+    _refused(api, "GET", f"{SCREENING}/campaigns/{_foreign_screening(api)['campaign']}/sites")
+
+
+def probe_screening_site_create(api, f):
+    foreign = _foreign_screening(api)
+    body = {"name": "z", "jurisdiction_code": HOME, "capacity_per_hour": 10}
+    _refused(api, "POST", f"{SCREENING}/campaigns/{foreign['campaign']}/sites", user=_lab_district(api), json=body)
+
+
+def probe_screening_site_update(api, f):
+    foreign = _foreign_screening(api)
+    _refused(api, "PATCH", f"{SCREENING}/sites/{foreign['site']}", user=_lab_district(api), json={"samplers": 9})
+
+
+def probe_screening_round_launch(api, f):
+    foreign = _foreign_screening(api)
+    _refused(api, "POST", f"{SCREENING}/campaigns/{foreign['campaign']}/rounds", user=_lab_district(api), json={})
+
+
+def probe_screening_round(api, f):
+    _refused(api, "GET", f"{SCREENING}/rounds/{_foreign_screening(api)['round']}")
+
+
+def probe_screening_round_close(api, f):
+    _refused(api, "POST", f"{SCREENING}/rounds/{_foreign_screening(api)['round']}/close", user=_lab_district(api))
+
+
+def probe_screening_exemptions(api, f):
+    _refused(api, "GET", f"{SCREENING}/rounds/{_foreign_screening(api)['round']}/exemptions")
+
+
+def probe_screening_exempt(api, f):
+    foreign = _foreign_screening(api)
+    _refused(api, "POST", f"{SCREENING}/rounds/{foreign['round']}/exemptions", user=_lab_district(api),
+             json={"person_id": foreign["spare"], "reason": "away"})
+
+
+def probe_screening_sample(api, f):
+    foreign = _foreign_screening(api)
+    body = {"person_id": foreign["spare"], "tube_code": "T-probe", "collected_at": "2022-05-01T02:00:00Z"}
+    _refused(api, "POST", f"{SCREENING}/rounds/{foreign['round']}/samples", user=_lab_district(api), json=body)
+
+
+def probe_screening_samples_bulk(api, f):
+    foreign = _foreign_screening(api)
+    body = {"items": [{"person_id": foreign["spare"], "tube_code": "T-probe", "collected_at": "2022-05-01T02:00:00Z"}]}
+    _refused(api, "POST", f"{SCREENING}/rounds/{foreign['round']}/samples/bulk", user=_lab_district(api), json=body)
+
+
+def probe_screening_tubes(api, f):
+    _refused(api, "GET", f"{SCREENING}/rounds/{_foreign_screening(api)['round']}/tubes")
+
+
+def probe_screening_tube_open(api, f):
+    foreign = _foreign_screening(api)
+    _refused(api, "POST", f"{SCREENING}/rounds/{foreign['round']}/tubes", user=_lab_district(api),
+             json={"code": "T-probe", "pool_size": 10})
+
+
+def probe_screening_tube(api, f):
+    _refused(api, "GET", f"{SCREENING}/tubes/{_foreign_screening(api)['tube']}")
+
+
+def probe_screening_tube_send(api, f):
+    foreign = _foreign_screening(api)
+    _refused(api, "POST", f"{SCREENING}/tubes/{foreign['tube']}/send", user=_lab_district(api), json={})
+
+
+def _unknown_tube(r, code):
+    assert r.status_code == 422 and r.json()["errors"][0]["message"] == f"unknown tube {code!r}", r.text
+
+
+def probe_screening_results(api, f):
+    foreign = _foreign_screening(api)
+    row = ROW.format(tube=foreign["tube_code"]).replace("30,31", "20,21")
+    r = api.post(f"{SCREENING}/results", user=_lab_district(api), files={"file": ("r.csv", row.encode(), "text/csv")})
+    _unknown_tube(r, foreign["tube_code"])
+
+
+def probe_screening_results_fhir(api, f):
+    foreign = _foreign_screening(api)
+    bundle = {"resourceType": "Bundle", "entry": [{"resource": {
+        "resourceType": "Observation", "specimen": {"identifier": {"value": foreign["tube_code"]}},
+        "valueCodeableConcept": {"text": "negative"}, "performer": [{"display": "LAB9"}],
+        "issued": "2022-05-01T20:00:00+08:00"}}]}
+    _unknown_tube(api.post(f"{SCREENING}/results/fhir", user=_lab_district(api), json=bundle), foreign["tube_code"])
+
+
+def probe_screening_resolve(api, f):
+    _refused(api, "POST", f"{SCREENING}/rounds/{_foreign_screening(api)['round']}/resolve", user=_lab_district(api))
+
+
+def probe_screening_resolution(api, f):
+    _refused(api, "GET", f"{SCREENING}/rounds/{_foreign_screening(api)['round']}/resolution")
+
+
+def probe_screening_coverage(api, f):
+    _refused(api, "GET", f"{SCREENING}/rounds/{_foreign_screening(api)['round']}/coverage")
+    home = _screening(api, HOME)
+    _refused(api, "GET", f"{SCREENING}/rounds/{home['round']}/coverage?jurisdiction_code={OTHER}")
+    r = api.get(f"{SCREENING}/rounds/{home['round']}/coverage", user="epi_district")
+    grids = r.json()["grids"]
+    assert grids and all(g["jurisdiction_code"].startswith(HOME) for g in grids)
+
+
+def probe_screening_untested(api, f):
+    _refused(api, "GET", f"{SCREENING}/rounds/{_foreign_screening(api)['round']}/untested")
+
+
+def probe_screening_positive_pools(api, f):
+    _refused(api, "GET", f"{SCREENING}/rounds/{_foreign_screening(api)['round']}/positive-pools")
+
+
+def probe_screening_isolations(api, f):
+    _foreign_screening(api)
+    _screening(api, HOME)
+    items = _list(api, f"{SCREENING}/isolations").json()["items"]
+    assert len(items) == 3
+    assert len(api.get(f"{SCREENING}/isolations", user="epi").json()["items"]) == 6
+
+
 PROBES = {
     "GET /api/v1/health": probe_health,
     "POST /api/v1/auth/token": probe_token,
@@ -416,6 +629,35 @@ PROBES = {
     "GET /api/v1/supervision/tasks": probe_supervision_tasks,
     "GET /api/v1/notifications": probe_notifications,
     "POST /api/v1/notifications/read": probe_notifications_read,
+    "GET /api/v1/screening/plan": probe_screening_plan,
+    "GET /api/v1/screening/campaigns": probe_screening_campaigns,
+    "POST /api/v1/screening/campaigns": probe_screening_campaign_create,
+    "GET /api/v1/screening/campaigns/{campaign_id}": probe_screening_campaign,
+    "PATCH /api/v1/screening/campaigns/{campaign_id}": probe_screening_campaign_update,
+    "DELETE /api/v1/screening/campaigns/{campaign_id}": probe_screening_campaign_delete,
+    "GET /api/v1/screening/campaigns/{campaign_id}/plan": probe_screening_campaign_plan,
+    "GET /api/v1/screening/campaigns/{campaign_id}/sites": probe_screening_sites,
+    "POST /api/v1/screening/campaigns/{campaign_id}/sites": probe_screening_site_create,
+    "PATCH /api/v1/screening/sites/{site_id}": probe_screening_site_update,
+    "POST /api/v1/screening/campaigns/{campaign_id}/rounds": probe_screening_round_launch,
+    "GET /api/v1/screening/rounds/{round_id}": probe_screening_round,
+    "POST /api/v1/screening/rounds/{round_id}/close": probe_screening_round_close,
+    "GET /api/v1/screening/rounds/{round_id}/exemptions": probe_screening_exemptions,
+    "POST /api/v1/screening/rounds/{round_id}/exemptions": probe_screening_exempt,
+    "POST /api/v1/screening/rounds/{round_id}/samples": probe_screening_sample,
+    "POST /api/v1/screening/rounds/{round_id}/samples/bulk": probe_screening_samples_bulk,
+    "GET /api/v1/screening/rounds/{round_id}/tubes": probe_screening_tubes,
+    "POST /api/v1/screening/rounds/{round_id}/tubes": probe_screening_tube_open,
+    "GET /api/v1/screening/tubes/{tube_id}": probe_screening_tube,
+    "POST /api/v1/screening/tubes/{tube_id}/send": probe_screening_tube_send,
+    "POST /api/v1/screening/results": probe_screening_results,
+    "POST /api/v1/screening/results/fhir": probe_screening_results_fhir,
+    "POST /api/v1/screening/rounds/{round_id}/resolve": probe_screening_resolve,
+    "GET /api/v1/screening/rounds/{round_id}/resolution": probe_screening_resolution,
+    "GET /api/v1/screening/rounds/{round_id}/coverage": probe_screening_coverage,
+    "GET /api/v1/screening/rounds/{round_id}/untested": probe_screening_untested,
+    "GET /api/v1/screening/rounds/{round_id}/positive-pools": probe_screening_positive_pools,
+    "GET /api/v1/screening/isolations": probe_screening_isolations,
 }
 
 
@@ -439,6 +681,8 @@ def test_unauthenticated_requests_are_refused(api):
             continue
         url = path.replace("{code}", "320102").replace("{person_id}", "1").replace("{case_id}", "1").replace("{candidate_id}", "1")
         url = url.replace("{team_id}", "1").replace("{task_id}", "1").replace("{attachment_id}", "1")
+        for name in ("campaign_id", "round_id", "site_id", "tube_id"):
+            url = url.replace(f"{{{name}}}", "1")
         r = api.request(method, url, json={} if method != "GET" else None)
         assert r.status_code == 401, route
         assert r.json()["code"] == "unauthorized"

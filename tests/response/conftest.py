@@ -1,27 +1,13 @@
-"""Response tests: actors from the demo users and teams made by the admin."""
+"""Response tests: teams made by the admin (actors from the demo users: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
-from fangkong.auth import service as auth
 from fangkong.auth.models import User
 from fangkong.response import teams
 from fangkong.response.schemas import TeamCreate
-
-
-@pytest.fixture
-def actor_of(session):
-    def make(username: str):
-        user = session.scalar(select(User).where(User.username == username))
-        return auth.actor_for(session=session, user=user)
-    return make
-
-
-@pytest.fixture
-def user_id(session):
-    return lambda username: session.scalar(select(User.id).where(User.username == username))
 
 
 @pytest.fixture

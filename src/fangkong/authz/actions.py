@@ -28,9 +28,14 @@ ACTIONS: dict[str, str] = {
     "task.supervise": "See the supervision report: SLA attainment per department and step",
     "team.manage": "Create teams, set their department and members",
     "user.manage": "Create users and change their roles",
+    "screening.read": "See screening campaigns, rounds, plans, coverage, turnaround and positive pools",
+    "screening.manage": "Create and change screening campaigns, their areas and sampling sites; launch and close rounds",
+    "screening.sample": "Record samples and tubes, send tubes to the lab, exempt residents from a round",
+    "screening.results": "Upload lab results of tubes (CSV/XLSX or FHIR) and resolve rounds",
 }
 
-_READ = {"dashboard.read", "jurisdiction.read", "person.read", "case.read", "profile.read", "task.read"}
+_READ = {"dashboard.read", "jurisdiction.read", "person.read", "case.read", "profile.read", "task.read",
+         "screening.read"}
 _TASKS = {"task.update"}
 
 ROLES: dict[str, frozenset[str]] = {
@@ -41,10 +46,12 @@ ROLES: dict[str, frozenset[str]] = {
         "person.create", "person.update", "person.merge", "person.unmask", "person.import",
         "case.create", "case.update", "case.classify", "case.import", "data.export", "task.create", "task.assign",
     } | _TASKS),
-    "lab_operator": frozenset(_READ | _TASKS | {"person.create", "case.create", "person.import"}),
+    "lab_operator": frozenset(_READ | _TASKS | {"person.create", "case.create", "person.import", "screening.manage",
+                                                "screening.sample", "screening.results"}),
     "quarantine_manager": frozenset(_READ | _TASKS | {"person.update", "person.unmask"}),
-    "grid_worker": frozenset(_READ | _TASKS | {"person.create", "person.update"}),
-    "supply_officer": frozenset({"dashboard.read", "jurisdiction.read", "profile.read", "task.read", "task.update"}),
+    "grid_worker": frozenset(_READ | _TASKS | {"person.create", "person.update", "screening.sample"}),
+    "supply_officer": frozenset({"dashboard.read", "jurisdiction.read", "profile.read", "task.read", "task.update",
+                                 "screening.read"}),
     "auditor": frozenset(_READ | {"audit.read", "task.supervise"}),
 }
 

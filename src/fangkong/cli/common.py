@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -31,3 +33,30 @@ def fail(exc: DomainError) -> None:
     where = f" (field {exc.field})" if exc.field else ""
     err_console.print(f"[red]error{where}: {exc.message}[/red]")
     raise typer.Exit(1)
+
+
+def print_import(*, file: str, fmt: str, rows: int, new: int, existing: int, already: bool) -> bool:
+    """One line about a stored file; False when it was imported before (nothing more to say)."""
+    if already:
+        console.print(f"{file}: this file was imported before; nothing new stored")
+        return False
+    console.print(f"{file} ({fmt}): {rows} rows, {new} new, {existing} already stored")
+    return True
+
+
+@contextmanager
+def refusals(name: str, shown: int = 200) -> Iterator[None]:
+    """Exit 1 on a refused file (every problem printed, by row and field) or another domain error."""
+    from fangkong.interop.importers import ImportRejected
+
+    try:
+        yield
+    except ImportRejected as exc:
+        err_console.print(f"[red]{name}: {len(exc.errors)} problem(s); nothing was stored[/red]")
+        for error in exc.errors[:shown]:
+            err_console.print(f"  row {error.row}, field {error.field or '-'}: {error.message}")
+        if len(exc.errors) > shown:
+            err_console.print(f"  … and {len(exc.errors) - shown} more")
+        raise typer.Exit(1) from exc
+    except DomainError as exc:
+        fail(exc)

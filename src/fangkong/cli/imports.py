@@ -6,10 +6,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fangkong.authz import SYSTEM
-from fangkong.cli.common import DataDir, console, err_console, settings_for
+from fangkong.cli.common import DataDir, console, err_console, print_import, refusals, settings_for
 from fangkong.db import session_scope, upgrade
-from fangkong.errors import DomainError
-from fangkong.interop.importers import ImportRejected, ImportReport
+from fangkong.interop.importers import ImportReport
 
 app = typer.Typer(no_args_is_help=True, help="Import persons or cases from CSV/XLSX (UTF-8, GB18030/GBK, Big5).")
 
@@ -22,30 +21,18 @@ def _run(kind: str, file: Path, data_dir: Path | None) -> None:
     upgrade(settings.url)
     func = import_persons if kind == "persons" else import_cases
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    try:
-        with Progress(*columns, console=err_console, transient=True) as bar, session_scope(settings.url) as session:
-            task = bar.add_task(f"storing {kind}", total=None)
-            report = func(session=session, actor=SYSTEM, path=file,
-                          progress=lambda done, total: bar.update(task, completed=done, total=total))
-    except ImportRejected as exc:
-        err_console.print(f"[red]{file.name}: {len(exc.errors)} problem(s); nothing was stored[/red]")
-        for error in exc.errors[:200]:
-            err_console.print(f"  row {error.row}, field {error.field or '-'}: {error.message}")
-        if len(exc.errors) > 200:
-            err_console.print(f"  … and {len(exc.errors) - 200} more")
-        raise typer.Exit(1) from exc
-    except DomainError as exc:
-        err_console.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(1) from exc
+    with refusals(file.name), Progress(*columns, console=err_console, transient=True) as bar, \
+            session_scope(settings.url) as session:
+        task = bar.add_task(f"storing {kind}", total=None)
+        report = func(session=session, actor=SYSTEM, path=file,
+                      progress=lambda done, total: bar.update(task, completed=done, total=total))
     _print(report)
 
 
 def _print(report: ImportReport) -> None:
-    if report.already_imported:
-        console.print(f"{report.file}: this file was imported before; nothing new stored")
+    if not print_import(file=report.file, fmt=report.encoding, rows=report.rows, new=report.created,
+                        existing=report.existing, already=report.already_imported):
         return
-    console.print(f"{report.file} ({report.encoding}): {report.rows} rows, {report.created} new, "
-                  f"{report.existing} already stored")
     for note in report.notes:
         console.print(f"  {note}")
 

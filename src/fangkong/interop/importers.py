@@ -29,6 +29,7 @@ Progress = Callable[[int, int], None]
 # Above this many new persons the fuzzy duplicate scan is left to `fangkong persons dedup`,
 # so a city-wide load is not held up by it.
 DEDUP_INLINE_MAX = 50_000
+MAX_LISTED = 1000  # problems listed in an API answer (the message counts them all)
 
 
 class ImportRejected(DomainError):
@@ -42,6 +43,12 @@ class ImportRejected(DomainError):
         shown = "; ".join(str(e) for e in errors[:10])
         more = f" … and {len(errors) - 10} more" if len(errors) > 10 else ""
         super().__init__(f"{Path(path).name}: {len(errors)} problem(s), nothing stored: {shown}{more}")
+
+    def to_dict(self) -> dict:
+        """The first problem as {code, message, field}, and every problem by row and field."""
+        first = self.errors[0] if self.errors else None
+        return {**super().to_dict(), "field": first.field if first else None,
+                "errors": [{"row": e.row, "field": e.field, "message": e.message} for e in self.errors[:MAX_LISTED]]}
 
 
 @dataclass

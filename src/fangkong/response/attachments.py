@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import secrets
@@ -14,11 +13,11 @@ from sqlalchemy.orm import Session
 from fangkong.audit import service as audit
 from fangkong.authz import Actor
 from fangkong.config import Settings
-from fangkong.errors import Invalid, NotFound, TooLarge
+from fangkong.errors import Invalid, NotFound
+from fangkong.kit.files import copy_limited
 from fangkong.response.models import TaskAttachment
 from fangkong.response.service import event, get, require_worker
 
-CHUNK = 1024 * 1024
 FOLDER = "attachments"
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
 
@@ -27,18 +26,6 @@ def clean_name(name: str | None) -> str:
     """The uploaded file's own name, without any path or control characters (only ever shown, never a path)."""
     base = _UNSAFE.sub("_", (name or "").replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
     return base[:255] or "attachment"
-
-
-def _copy(stream: BinaryIO, target: Path, limit: int) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
-    with target.open("xb") as out:
-        while chunk := stream.read(CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise TooLarge(f"the file is larger than {limit // (1024 * 1024)} MB", field="file")
-            digest.update(chunk)
-            out.write(chunk)
-    return size, digest.hexdigest()
 
 
 def add(*, session: Session, actor: Actor, settings: Settings, task_id: int, file_name: str | None,
@@ -50,7 +37,7 @@ def add(*, session: Session, actor: Actor, settings: Settings, task_id: int, fil
     target = settings.data_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        size, sha256 = _copy(stream, target, settings.attachment_max_bytes)
+        size, sha256 = copy_limited(stream, target, settings.attachment_max_bytes)
     except BaseException:
         target.unlink(missing_ok=True)
         raise
