@@ -180,3 +180,24 @@ def test_profile_diff_page_highlights_the_changes(visit):
     assert table.locator("tr.changed").count() > 50
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "profile-diff.png"), full_page=False)
+
+
+def test_screening_round_map_and_progress_update_without_reload(visit, screen, screening_rounds):
+    page = visit("epi_district").page
+    page.goto(page.url + f"screening/rounds/{screening_rounds['round']}")
+    page.wait_for_selector('#screening-map[data-ready="1"]', timeout=15000)
+    assert page.locator("#screening-map path.leaflet-interactive").count() == len(screening_rounds["grids"])
+    assert page.locator("#screening-map .leaflet-tile").count() == 0
+    coverage, cleared = page.inner_text("#stat-coverage"), page.inner_text("#stat-cleared")
+    assert coverage.endswith("%")
+    page.evaluate("window.__marker = 1")  # gone if the page reloads
+    codes = screen.sample(screening_rounds["grids"][1], 3, pool=1)
+    screen.results(codes)
+    page.wait_for_function("""([coverage, cleared]) =>
+        document.getElementById('stat-coverage').textContent.trim() !== coverage &&
+        document.getElementById('stat-cleared').textContent.trim() !== cleared""",
+                           arg=[coverage.strip(), cleared.strip()], timeout=15000)
+    page.wait_for_selector('#screening-map[data-refreshed]', timeout=15000)
+    assert page.evaluate("window.__marker") == 1
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "screening-round.png"), full_page=True)

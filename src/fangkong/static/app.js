@@ -1,4 +1,5 @@
-/* Fangkong pages: CSRF header for HTMX, the dashboard's epi curve (ECharts) and case map (Leaflet). */
+/* Fangkong pages: CSRF header for HTMX, the dashboard's epi curve (ECharts) and case map (Leaflet),
+   the screening round's coverage map (Leaflet). */
 (function () {
   "use strict";
 
@@ -123,6 +124,73 @@
     if (map && window.L) { drawMap(map, data.map, data.words, data.linkCases); }
   }
 
+
+  // The screening round's map: areas coloured by coverage (share of the roster sampled), re-coloured
+  // each time the HTMX progress fragment is swapped in with the latest shares.
+  var COVERAGE = [[0.95, "#1a7f37"], [0.8, "#7cc47f"], [0.5, "#f2c94c"], [0.2, "#f2994a"], [0, "#d3302a"]];
+
+  function coverageColor(share) {
+    if (share === null || share === undefined) { return SHADES[0]; }
+    for (var i = 0; i < COVERAGE.length; i += 1) { if (share >= COVERAGE[i][0]) { return COVERAGE[i][1]; } }
+    return COVERAGE[COVERAGE.length - 1][1];
+  }
+
+  function percentText(share) {
+    return share === null || share === undefined ? "—" : Math.round(share * 1000) / 10 + "%";
+  }
+
+  function drawCoverageMap(el, fc, words) {
+    var L = window.L;
+    var map = L.map(el, { scrollWheelZoom: false, attributionControl: Boolean(fc.tileUrl), zoomSnap: 0.25 });
+    if (fc.tileUrl) { L.tileLayer(fc.tileUrl, { maxZoom: 18 }).addTo(map); }
+    var layer = L.geoJSON(fc, {
+      style: function (f) {
+        return { fillColor: coverageColor(f.properties.coverage), fillOpacity: fc.tileUrl ? 0.6 : 0.9,
+                 color: "#ffffff", weight: 1.5 };
+      },
+      onEachFeature: function (f, item) {
+        item.bindTooltip(function () {
+          var p = item.feature.properties;
+          return "<strong>" + escapeHtml(p.name) + "</strong><br>" + escapeHtml(words.coverage) + ": " +
+            (p.coverage === null ? escapeHtml(words.none) : percentText(p.coverage));
+        }, { sticky: true });
+      }
+    }).addTo(map);
+    if (fc.features.length) { map.fitBounds(layer.getBounds(), { paddingTopLeft: [8, 8], paddingBottomRight: [118, 8] }); }
+    var legend = L.control({ position: "bottomright" });
+    legend.onAdd = function () {
+      var div = L.DomUtil.create("div", "map-legend");
+      div.innerHTML = ["<strong>" + escapeHtml(words.legend) + "</strong>"].concat(COVERAGE.map(function (c) {
+        return '<i style="background:' + c[1] + '"></i>≥ ' + Math.round(c[0] * 100) + "%";
+      })).join("<br>");
+      return div;
+    };
+    legend.addTo(map);
+    el.dataset.ready = "1";
+    return layer;
+  }
+
+  function initScreening() {
+    var source = document.getElementById("screening-data");
+    var el = document.getElementById("screening-map");
+    if (!source || !el || !window.L) { return; }
+    var data = JSON.parse(source.textContent);
+    var layer = drawCoverageMap(el, data.map, data.words);
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      var shares = document.getElementById("screening-shares");
+      if (!shares || event.target.id !== "screening-progress") { return; }
+      var byCode = JSON.parse(shares.textContent);
+      layer.eachLayer(function (item) {
+        var p = item.feature.properties;
+        if (Object.prototype.hasOwnProperty.call(byCode, p.code)) {
+          p.coverage = byCode[p.code];
+          item.setStyle({ fillColor: coverageColor(p.coverage) });
+        }
+      });
+      el.dataset.refreshed = String(Number(el.dataset.refreshed || 0) + 1);
+    });
+  }
+
   // Table rows that lead to a detail page: a click anywhere on the row follows its first link.
   document.addEventListener("click", function (event) {
     var row = event.target.closest("tr[data-href]");
@@ -131,4 +199,5 @@
   });
 
   document.addEventListener("DOMContentLoaded", initDashboard);
+  document.addEventListener("DOMContentLoaded", initScreening);
 })();
