@@ -8,6 +8,7 @@ comes from per-purpose streams spawned from the run seed, so a run is reproducib
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ class Sim:
         self.config = config or RunConfig()
         self.interventions = list(interventions or [])
         base = disease or Disease()
-        self.disease = Disease(**{**base.__dict__, "by_age": False}) if self.config.homogeneous else base
+        self.disease = dataclasses.replace(base, by_age=False) if self.config.homogeneous else base
         streams = np.random.SeedSequence(seed).spawn(5 + len(self.interventions))
         self.rng_visits, self.rng_tx, self.rng_course, self.rng_seed, self.rng_run = (
             np.random.default_rng(s) for s in streams[:5])

@@ -34,7 +34,7 @@ from fangkong.sim.interventions.base import Intervention
 from fangkong.sim.disease import NEVER
 from fangkong.sim.model import Sim, Today
 from fangkong.sim.params import RunConfig
-from fangkong.sim.record import DailyRow, daily_frame, day_seconds
+from fangkong.sim.record import DailyRow, daily_frame, timestamps
 from fangkong.sim.transmission import HOUSEHOLD
 from fangkong.sim.writer import ParquetWriter, write_table
 
@@ -55,26 +55,24 @@ class SimResult:
 
 
 def _visits_table(start: date, day: int, v: Visits, mask: np.ndarray | None) -> pa.Table:
-    base = day_seconds(start, day)
     person, venue, t_in, t_out = v.person, v.venue, v.time_in, v.time_out
     if mask is not None:
         person, venue, t_in, t_out = person[mask], venue[mask], t_in[mask], t_out[mask]
     return pa.table({
         "person_id": person.astype(np.int64),
         "venue_id": venue.astype(np.int64),
-        "time_in": (base + t_in.astype(np.int64) * 60).astype("datetime64[s]"),
-        "time_out": (base + t_out.astype(np.int64) * 60).astype("datetime64[s]"),
+        "time_in": timestamps(start, day, t_in),
+        "time_out": timestamps(start, day, t_out),
     })
 
 
 def _presence_table(start: date, day: int, city: City, v: Visits, at_large: np.ndarray) -> pa.Table:
     person, cell, t0, t1 = day_presence(city, v, active=at_large)
-    base = day_seconds(start, day)
     return pa.table({
         "person_id": person.astype(np.int64),
         "cell_id": cell.astype(np.int64),
-        "time_start": (base + t0.astype(np.int64) * 60).astype("datetime64[s]"),
-        "time_end": (base + t1.astype(np.int64) * 60).astype("datetime64[s]"),
+        "time_start": timestamps(start, day, t0),
+        "time_end": timestamps(start, day, t1),
     })
 
 
