@@ -13,10 +13,15 @@ from fangkong.response.models import Task, TaskAttachment, TaskEvent, Team, Team
 from fangkong.screening.models import (
     Area, Campaign, Exemption, GridCount, Isolation, Round, Sample, Site, Tube, TubeResult,
 )
+from fangkong.tracing.models import (
+    Cluster, ClusterCase, Contact, Exposure, ExposureSearch, Investigation, ItineraryEntry, PlacementRequest,
+    TransmissionLink, Venue,
+)
 
 __all__ = [
     "Area", "AuditEntry", "Base", "Campaign", "Exemption", "GridCount", "Isolation", "Round", "Sample", "Site",
     "Tube", "TubeResult", "Case", "ClassificationChange", "DuplicateCandidate", "ImportBatch",
     "Jurisdiction", "Notification", "Person", "ProfileOverride", "ProfileSelection", "Task", "TaskAttachment", "TaskEvent", "Team", "TeamMember", "User",
-    "WebSession",
+    "WebSession", "Cluster", "ClusterCase", "Contact", "Exposure", "ExposureSearch", "Investigation",
+    "ItineraryEntry", "PlacementRequest", "TransmissionLink", "Venue",
 ]

@@ -32,19 +32,27 @@ ACTIONS: dict[str, str] = {
     "screening.manage": "Create and change screening campaigns, their areas and sampling sites; launch and close rounds",
     "screening.sample": "Record samples and tubes, send tubes to the lab, exempt residents from a round",
     "screening.results": "Upload lab results of tubes (CSV/XLSX or FHIR) and resolve rounds",
+    "tracing.read": "See investigations, itineraries, exposures, contacts, transmission chains and clusters",
+    "tracing.investigate": "Open and edit investigations and their itineraries",
+    "tracing.search": "Run exposure searches over the check-in and grid presence store",
+    "contact.manage": "Create, confirm, re-categorise, assign and hand over contacts to quarantine",
+    "chain.manage": "Record transmission links and manage clusters",
+    "venue.import": "Import venues with their place codes",
 }
 
 _READ = {"dashboard.read", "jurisdiction.read", "person.read", "case.read", "profile.read", "task.read",
-         "screening.read"}
+         "screening.read", "tracing.read"}
 _TASKS = {"task.update"}
 
 ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS),
     "commander": frozenset(_READ | _TASKS | {"person.unmask", "data.export", "audit.read", "profile.manage",
-                                             "task.create", "task.assign", "task.supervise", "team.manage"}),
+                                             "task.create", "task.assign", "task.supervise", "team.manage",
+                                             "contact.manage"}),
     "epidemiologist": frozenset(_READ | {
         "person.create", "person.update", "person.merge", "person.unmask", "person.import",
         "case.create", "case.update", "case.classify", "case.import", "data.export", "task.create", "task.assign",
+        "tracing.investigate", "tracing.search", "contact.manage", "chain.manage", "venue.import",
     } | _TASKS),
     "lab_operator": frozenset(_READ | _TASKS | {"person.create", "case.create", "person.import", "screening.manage",
                                                 "screening.sample", "screening.results"}),

@@ -39,6 +39,8 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"))
     address: Mapped[str] = mapped_column(Text, default="")
+    # Same code = same dwelling (户), so that contact tracing finds co-residents (migration 0006).
+    household_code: Mapped[str | None] = mapped_column(String(40), index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
