@@ -1,0 +1,137 @@
+"""find_exposures and venue_summary: the exposure search over the bulk store.
+
+Venue co-presence runs in two steps: the index persons' check-ins that intersect their windows
+(partitions from the day before the earliest window start to the latest window end, since no stay
+is longer than a day: model.MAX_STAY), materialised as a small table; then everyone's check-ins at
+those venues, from the partitions that can overlap them, hash-joined on the venue with the small
+table as the build side. Companions (kind ``cell``) follow the same pattern over presence, then
+apply the rule's two conditions (sql.py). overlap_minutes is computed once, here, from the fetched
+intersection, so both engines give it bit for bit the same.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fangkong.tracing.engine import sql, store
+from fangkong.tracing.engine.model import (EXPOSURE_SCHEMA, INDEX_SCHEMA, SUMMARY_SCHEMA, CompanionRule,
+                                           store_schema)
+from fangkong.tracing.engine.runners import DuckDBSearch, open_search
+
+DAY = timedelta(days=1)
+
+
+def check_index(index: pa.Table) -> pa.Table:
+    """The index in INDEX_SCHEMA; ValueError when a column is missing, a value is empty, a window
+    ends before it starts, or a person is listed twice (one window per index person)."""
+    missing = [n for n in INDEX_SCHEMA.names if n not in index.column_names]
+    if missing:
+        raise ValueError(f"index: column(s) missing: {', '.join(missing)}")
+    table = pa.Table.from_arrays([index.column(f.name).cast(f.type) for f in INDEX_SCHEMA], names=INDEX_SCHEMA.names)
+    for name in INDEX_SCHEMA.names:
+        if table.column(name).null_count:
+            raise ValueError(f"index: {name} has empty values")
+    if len(table) and pc.any(pc.less(table["window_end"], table["window_start"])).as_py():
+        raise ValueError("index: a window ends before it starts")
+    if pc.count_distinct(table["person_id"]).as_py() != len(table):
+        raise ValueError("index: a person is listed more than once (give one window per index person)")
+    return pa.Table.from_arrays(table.columns, schema=INDEX_SCHEMA)
+
+
+def _day(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def find_exposures(*, data_dir: Path, index: pa.Table, engine: str = "duckdb", margin_minutes: float = 0,
+                   companion: CompanionRule | None = None, spark=None) -> pa.Table:
+    """Venue co-presence (and, with `companion`, 时空伴随 cell companions) of the index persons,
+    one row per overlapping pair of records, in EXPOSURE_SCHEMA, sorted by index person, kind,
+    place, exposed person and overlap."""
+    if margin_minutes < 0:
+        raise ValueError("margin_minutes must not be negative")
+    index = check_index(index)
+    if not len(index):
+        return EXPOSURE_SCHEMA.empty_table()
+    runner = open_search(engine, spark=spark)
+    try:
+        days = companion.window_days if companion else 0
+        idx = index.rename_columns(["index_person_id", "window_start", "window_end"])
+        idx = idx.append_column("stay_from", pc.subtract(idx["window_end"], pa.scalar(timedelta(days=days))))
+        runner.arrow("idx", idx)
+        first = _day(pc.min(index["window_start"]).as_py()) - DAY
+        last = _day(pc.max(index["window_end"]).as_py())
+        parts = [p for p in (_venue_part(runner, Path(data_dir), first, last, margin_minutes),
+                             _cell_part(runner, Path(data_dir), first, last, companion) if companion else None) if p]
+        if not parts:
+            return EXPOSURE_SCHEMA.empty_table()
+        return _conform(runner.fetch(sql.ordered(parts)))
+    finally:
+        runner.close()
+
+
+def _bounds(runner, relation: str, start: str, end: str):
+    row = runner.fetch(sql.bounds_sql(relation, start, end)).to_pylist()[0]
+    return (row["lo"], row["hi"]) if row["lo"] is not None else (None, None)
+
+
+def _venue_part(runner, data_dir: Path, first: date, last: date, margin_minutes: float) -> str | None:
+    schema = store_schema("checkins")
+    runner.files("ck_idx", store.files_between(data_dir, "checkins", first, last), schema)
+    runner.create("ic", sql.index_checkins_sql())
+    lo, hi = _bounds(runner, "ic", "time_in", "time_out")
+    if lo is None:
+        return None
+    runner.files("ck", store.files_between(data_dir, "checkins", _day(lo) - DAY, _day(hi)), schema)
+    return sql.venue_sql(runner.dialect, margin_us=round(margin_minutes * 60e6), lo=lo, hi=hi)
+
+
+def _cell_part(runner, data_dir: Path, first: date, last: date, rule: CompanionRule) -> str | None:
+    schema = store_schema("presence")
+    runner.files("pr_idx", store.files_between(data_dir, "presence", first, last), schema)
+    runner.create("ip", sql.index_presence_sql())
+    lo, hi = _bounds(runner, "ip", "time_start", "time_end")
+    if lo is None:
+        return None
+    runner.files("pr", store.files_between(data_dir, "presence", _day(lo) - DAY, _day(hi)), schema)
+    runner.create("cp", sql.cell_pairs_sql(runner.dialect, lo=lo, hi=hi))
+    runner.create("tr", sql.triples_sql(min_overlap_us=round(rule.min_overlap_minutes * 60e6)))
+    stay_from = _day(runner.fetch("SELECT min(stay_from) AS s FROM idx").column(0)[0].as_py())
+    runner.files("pr_stay", store.files_between(data_dir, "presence", stay_from - DAY, last), schema)
+    runner.create("st", sql.stays_sql(runner.dialect))
+    return sql.cell_sql(stay_us=round(rule.cumulative_stay_hours * 3600e6))
+
+
+def _conform(table: pa.Table) -> pa.Table:
+    """The fetched rows in EXPOSURE_SCHEMA, with overlap_minutes from the intersection."""
+    start = table["overlap_start"].cast(pa.timestamp("us"))
+    end = table["overlap_end"].cast(pa.timestamp("us"))
+    micros = pc.subtract(end.cast(pa.int64()), start.cast(pa.int64()))
+    minutes = pc.divide(micros.cast(pa.float64()), 60e6)
+    columns = [table["index_person_id"].cast(pa.int64()), table["person_id"].cast(pa.int64()),
+               table["kind"].cast(pa.string()), table["place_id"].cast(pa.int64()), start, end, minutes]
+    return pa.Table.from_arrays([c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in columns],
+                                schema=EXPOSURE_SCHEMA)
+
+
+def venue_summary(*, data_dir: Path, venue_ids: list[int] | None = None) -> pa.Table:
+    """Per venue in the check-in store: check-ins, first time in, last time out (sorted by venue);
+    with `venue_ids`, only those venues."""
+    files = store.files_between(Path(data_dir), "checkins")
+    if not files:
+        return SUMMARY_SCHEMA.empty_table()
+    runner = DuckDBSearch()
+    try:
+        runner.files("ck", files, store_schema("checkins"))
+        where = ""
+        if venue_ids is not None:
+            runner.arrow("wanted", pa.table({"venue_id": pa.array(sorted(set(venue_ids)), pa.int64())}))
+            where = "WHERE venue_id IN (SELECT venue_id FROM wanted)"
+        table = runner.fetch("SELECT venue_id, count(*) AS checkins, min(time_in) AS first_seen, "
+                             f"max(time_out) AS last_seen FROM ck {where} GROUP BY venue_id ORDER BY venue_id")
+        return pa.Table.from_arrays([table[f.name].cast(f.type) for f in SUMMARY_SCHEMA], schema=SUMMARY_SCHEMA)
+    finally:
+        runner.close()

@@ -1,0 +1,72 @@
+"""`fangkong ingest` and `fangkong trace exposures` end to end: exit codes, problems files, output."""
+
+from __future__ import annotations
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from tracing_bulkkit import CHECKIN_HEADER, PRESENCE_HEADER, index_table, write_csv
+from typer.testing import CliRunner
+
+from fangkong.cli import app
+from fangkong.tracing.engine import EXPOSURE_SCHEMA, CompanionRule, find_exposures
+
+runner = CliRunner()
+
+
+def test_ingest_then_trace(tmp_path):
+    d = tmp_path / "data"
+    good = write_csv(tmp_path / "c1.csv", CHECKIN_HEADER, [
+        (1, 10, "2022-03-11 10:00:00", "2022-03-11 11:00:00"), (2, 10, "2022-03-11 10:30:00", "2022-03-11 12:00:00"),
+        (3, 10, "2022-03-11 11:00:00", "2022-03-11 12:00:00")])
+    result = runner.invoke(app, ["ingest", "checkins", "--data-dir", str(d), str(good)])
+    assert result.exit_code == 0, result.output
+    assert "3 stored" in result.output
+    again = runner.invoke(app, ["ingest", "checkins", "--data-dir", str(d), str(good)])
+    assert again.exit_code == 0 and "ingested before" in again.output
+
+    bad = write_csv(tmp_path / "c2.csv", CHECKIN_HEADER, [(4, 10, "2022-03-11 10:40:00", "2022-03-11 10:50:00"),
+                                                          (5, 10, "soon", "2022-03-11 10:50:00")])
+    problems = tmp_path / "rejected.csv"
+    result = runner.invoke(app, ["ingest", "checkins", "--data-dir", str(d), "--problems", str(problems), str(bad)])
+    assert result.exit_code == 1
+    assert "c2.csv, row 2, time_in: cannot read soon" in result.output
+    table = pacsv.read_csv(problems)
+    assert table.to_pylist() == [{"file": str(bad), "row": 2, "field": "time_in",
+                                  "message": "cannot read soon as a date and time (YYYY-MM-DD HH:MM:SS or ISO 8601)"}]
+
+    presence = write_csv(tmp_path / "p.csv", PRESENCE_HEADER, [(1, 7, "2022-03-11 10:00:00", "2022-03-11 12:00:00")])
+    assert runner.invoke(app, ["ingest", "presence", "--data-dir", str(d), str(presence)]).exit_code == 0
+
+    index = write_csv(tmp_path / "index.csv", "person_id,window_start,window_end",
+                      [(1, "2022-03-10 00:00:00", "2022-03-14T00:00:00+08:00")])
+    out = tmp_path / "out" / "exposures.parquet"
+    result = runner.invoke(app, ["trace", "exposures", "--data-dir", str(d), "--index", str(index), "--out", str(out),
+                                 "--margin-minutes", "5"])
+    assert result.exit_code == 0, result.output
+    assert "venue: 2 rows, 2 exposed persons" in result.output
+    found = pq.read_table(out)
+    assert found.schema == EXPOSURE_SCHEMA
+    assert found["person_id"].to_pylist() == [2, 4]  # 3 only touches; 4 from the second file's good row
+    expected = find_exposures(data_dir=d, index=index_table([(1, "2022-03-10 00:00:00", "2022-03-14 00:00:00")]),
+                              margin_minutes=5, companion=CompanionRule())
+    assert found.equals(expected)
+
+
+def test_trace_reports_index_problems_by_row_and_field(tmp_path):
+    index = write_csv(tmp_path / "index.csv", "person_id,window_start,window_end", [
+        (1, "2022-03-10 00:00:00", "2022-03-14 00:00:00"), ("", "2022-03-10 00:00:00", "2022-03-14 00:00:00"),
+        (3, "2022-03-14 00:00:00", "2022-03-10 00:00:00"), (1, "2022-03-10 00:00:00", "2022-03-12 00:00:00")])
+    out = tmp_path / "x.parquet"
+    result = runner.invoke(app, ["trace", "exposures", "--data-dir", str(tmp_path / "d"), "--index", str(index),
+                                 "--out", str(out), "--no-companions"])
+    assert result.exit_code == 1
+    rows = pacsv.read_csv(tmp_path / "x.problems.csv").to_pylist()
+    assert [(r["row"], r["field"]) for r in rows] == [(2, "person_id"), (3, "window_end"), (4, "person_id")]
+    assert not out.exists()
+
+
+def test_trace_reports_a_missing_column(tmp_path):
+    index = write_csv(tmp_path / "index.csv", "person_id,window_start", [(1, "2022-03-10 00:00:00")])
+    result = runner.invoke(app, ["trace", "exposures", "--data-dir", str(tmp_path / "d"), "--index", str(index),
+                                 "--out", str(tmp_path / "x.parquet"), "--no-companions"])
+    assert result.exit_code == 1 and "window_end: column missing" in result.output
