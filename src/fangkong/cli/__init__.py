@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from fangkong.cli import db, demo, imports, jobs, jurisdictions, persons, profiles, screening, serve, sim, teams, users
+from fangkong.cli import (db, demo, imports, jobs, jurisdictions, persons, profiles, screening, serve, sim, teams,
+                          tracing, users)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Fangkong (防控): epidemic prevention and control command platform.")
@@ -20,3 +21,5 @@ app.add_typer(teams.app, name="teams")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(sim.app, name="sim")
 app.add_typer(screening.app, name="screening")
+app.add_typer(tracing.ingest_app, name="ingest")
+app.add_typer(tracing.trace_app, name="trace")
