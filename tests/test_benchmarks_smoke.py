@@ -154,3 +154,52 @@ def test_screening_round_tiny_run_agrees_and_reports(tmp_path):
         assert doc["ratios"][engine]["agrees"] and doc["ratios"][engine]["matches_truth"]
     assert doc["runs"]["duckdb"]["summary"]["persons_by_status"]["recheck"] == doc["truth"]["persons_recheck"]
     assert "| duckdb | 5,000 |" in (out / "screening_round-5000-s6.md").read_text() and "× pandas" in proc.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# exposure_search.py and tracing_recall.py (issue 5): tiny sizes on DuckDB and the plain join
+# (Spark and PostgreSQL are left out here; tests/tracing covers Spark's agreement).
+# --------------------------------------------------------------------------------------------
+
+EXPOSURE_SCRIPT = ROOT / "benchmarks" / "exposure_search.py"
+RECALL_SCRIPT = ROOT / "benchmarks" / "tracing_recall.py"
+
+
+def test_exposure_search_quick_run_agrees_and_reports(tmp_path):
+    out, work = tmp_path / "out", tmp_path / "work"
+    cmd = [sys.executable, str(EXPOSURE_SCRIPT), "--quick", "--engines", "duckdb,baseline", "--out", str(out),
+           "--work", str(work)]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    doc = json.loads((out / "exposure_search-200000-s5.json").read_text())
+    assert set(doc["results"]) == {"uniform", "zipf"}
+    for dist, result in doc["results"].items():
+        runs = result["runs"]
+        assert set(runs) == {"duckdb", "baseline"} | ({"ingest"} if dist == "uniform" else set())
+        assert runs["duckdb"]["rows"] == runs["baseline"]["rows"] > 0
+        assert result["identical"] == {"duckdb_sorted": True, "baseline": True}
+        assert runs["duckdb"]["peak_rss_mb"] > 0 and result["figures"]["duckdb_vs_baseline"] > 0
+    # Skewed venues give far more exposures than uniform ones at the same size.
+    assert doc["results"]["zipf"]["runs"]["duckdb"]["rows"] > 5 * doc["results"]["uniform"]["runs"]["duckdb"]["rows"]
+    ingest = doc["results"]["uniform"]["runs"]["ingest"]
+    assert ingest["stored"] == ingest["rows"] and ingest["problems"] == 0
+    assert "DuckDB ÷ plain join" in proc.stdout and "| uniform | duckdb |" in (out / "exposure_search-200000-s5.md").read_text()
+    # The generated data is reused on a second run with the same sizes.
+    again = subprocess.run(cmd + ["--distributions", "uniform", "--engines", "duckdb", "--no-ingest"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "generated" not in again.stdout, again.stdout[-2000:] + again.stderr[-2000:]
+
+
+def test_tracing_recall_tiny_run_reports_recall_and_price(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, str(RECALL_SCRIPT), "--population", "5000", "--days", "25", "--seed-infections", "100",
+         "--margins", "15", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    doc = json.loads((out / "tracing_recall-5000-25d-s1.json").read_text())
+    assert doc["true_targets"] > 0 and doc["recall"] >= 0.99 and doc["precision_vs_visits"]["precision"] == 1.0
+    assert doc["lookback_days"] == 4 and doc["exposed_persons_per_true_infectee"] >= 1
+    assert set(doc["by_margin"]) == {"15.0"} and "recall" in proc.stdout and "per true infectee" in proc.stdout
+    assert not [p for p in out.iterdir() if p.is_dir()]  # the run and data folders were removed
