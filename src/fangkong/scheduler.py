@@ -37,7 +37,19 @@ def run_once(settings: Settings, now: datetime | None = None) -> dict[str, str]:
     except Exception:  # noqa: BLE001 - a job must not take the server down
         log.exception("job mark_overdue failed")
         results["mark_overdue"] = "failed (see the log)"
+    results["exposure_searches"] = _exposure_searches(settings)
     return results
+
+
+def _exposure_searches(settings: Settings) -> str:
+    from fangkong.tracing.jobs import run_pending_searches
+
+    try:
+        with session_scope(settings.url) as session:
+            return run_pending_searches(session=session, settings=settings).summary()
+    except Exception:  # noqa: BLE001 - a job must not take the server down
+        log.exception("job exposure_searches failed")
+        return "failed (see the log)"
 
 
 async def _every_minute(settings: Settings) -> None:

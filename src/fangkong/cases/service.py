@@ -25,6 +25,7 @@ from fangkong.people import service as people
 from fangkong.people.models import Person
 from fangkong.protocols import service as profiles
 from fangkong.response import bundles
+from fangkong.tracing import triggers as tracing
 
 EDITABLE = ("jurisdiction_code", "origin", "onset_date", "sampling_date", "diagnosed_at", "reported_at",
             "outcome", "outcome_date", "notes")
@@ -100,6 +101,7 @@ def create(*, session: Session, actor: Actor, data: CaseCreate, today: date | No
                  changes=audit.diff({}, {"classification": case.classification, "severity": case.severity,
                                          "person_id": person.id, **{k: values[k] for k in EDITABLE}}))
     bundles.on_case(session=session, actor=actor, case=case, event="created")
+    tracing.on_case(session=session, actor=actor, case=case, event="created")
     return case
 
 
@@ -159,6 +161,7 @@ def classify(*, session: Session, actor: Actor, case_id: int, data: ClassifyRequ
     audit.record(session=session, actor=actor, action="case.classify", resource_type="case", resource_id=case.id,
                  jurisdiction_code=case.jurisdiction_code, changes=delta, detail=data.reason)
     bundles.on_case(session=session, actor=actor, case=case, event="classified")
+    tracing.on_case(session=session, actor=actor, case=case, event="classified")
     return case
 
 

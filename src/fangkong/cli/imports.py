@@ -10,7 +10,7 @@ from fangkong.cli.common import DataDir, console, err_console, print_import, ref
 from fangkong.db import session_scope, upgrade
 from fangkong.interop.importers import ImportReport
 
-app = typer.Typer(no_args_is_help=True, help="Import persons or cases from CSV/XLSX (UTF-8, GB18030/GBK, Big5).")
+app = typer.Typer(no_args_is_help=True, help="Import persons, cases or venues from CSV/XLSX (UTF-8, GB18030/GBK, Big5).")
 
 
 def _run(kind: str, file: Path, data_dir: Path | None) -> None:
@@ -47,3 +47,15 @@ def persons(file: Path = typer.Argument(..., exists=True, dir_okay=False), data_
 def cases(file: Path = typer.Argument(..., exists=True, dir_okay=False), data_dir: DataDir = None) -> None:
     """Import cases with their persons (person columns plus classification, dates, outcome, …)."""
     _run("cases", file, data_dir)
+
+
+@app.command("venues")
+def venues(file: Path = typer.Argument(..., exists=True, dir_okay=False), data_dir: DataDir = None) -> None:
+    """Import venues with their place codes (venue_id, place_code, name, kind, address, lon, lat, jurisdiction_code)."""
+    from fangkong.tracing.venues import import_venues
+
+    settings = settings_for(data_dir)
+    upgrade(settings.url)
+    with refusals(file.name), session_scope(settings.url) as session:
+        report = import_venues(session=session, actor=SYSTEM, path=file)
+    _print(report)
