@@ -70,7 +70,7 @@ def venue_values(row: dict[str, str]) -> tuple[dict, list[tuple[str, str]]]:
 
 
 def _with_cells(rows: list[dict]) -> None:
-    located = [r for r in rows if r["lon"] is not None]
+    located = [r for r in rows if r["lon"] is not None and r["lat"] is not None]
     if located:
         cells = cell_id(np.array([r["lon"] for r in located]), np.array([r["lat"] for r in located]))
         for r, c in zip(located, cells.tolist()):
