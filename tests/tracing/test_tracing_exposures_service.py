@@ -31,8 +31,10 @@ def city(session, actor_of, settings):
         (far.id, 901, "2022-07-01 12:00:00", "2022-07-01 13:00:00"),      # before the look-back
     ])
     nights = [(index.id, 5, f"2022-07-0{d} 20:00:00", f"2022-07-0{d + 1} 08:00:00") for d in range(3, 8)]
-    write_store(settings.data_dir, "presence", [*nights, (companion.id, 5, "2022-07-08 07:30:00", "2022-07-08 09:00:00"),
-                                                (diner.id, 5, "2022-07-08 07:00:00", "2022-07-08 08:00:00")])
+    write_store(settings.data_dir, "presence", [
+        *nights,  # the case's 60 h at home in cell 5 meet the cumulative-stay condition
+        (companion.id, 5, "2022-07-08 07:30:00", "2022-07-08 09:00:00"),  # 30 min with the case
+        (diner.id, 5, "2022-07-08 07:00:00", "2022-07-08 08:00:00")])
     return epi, inside, people
 
 

@@ -88,7 +88,8 @@ def add(*, session: Session, actor: Actor, investigation_id: int, data: Itinerar
     return entry
 
 
-def _entry(session: Session, actor: Actor, investigation_id: int, entry_id: int) -> tuple[Investigation, ItineraryEntry]:
+def _entry(session: Session, actor: Actor, investigation_id: int,
+           entry_id: int) -> tuple[Investigation, ItineraryEntry]:
     inv = investigations.get(session=session, actor=actor, investigation_id=investigation_id,
                              action="tracing.investigate", audit_read=False)
     entry = session.get(ItineraryEntry, entry_id)
