@@ -19,6 +19,7 @@ from fangkong.protocols.api import router as profiles_router
 from fangkong.response.api import routers as response_routers
 from fangkong.screening.api import router as screening_router
 from fangkong.tracing.api import router as tracing_router
+from fangkong.tracing.chains_api import router as chains_router
 
 PREFIX = "/api/v1"
 
@@ -33,7 +34,7 @@ def health(session: SessionDep) -> dict:
 
 def routers() -> list[APIRouter]:
     return [health_router, auth_router, geo_router, people_router, cases_router, audit_router, profiles_router,
-            *response_routers, screening_router, tracing_router]
+            *response_routers, screening_router, tracing_router, chains_router]
 
 
 def _field(loc: tuple) -> str | None:

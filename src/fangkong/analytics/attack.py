@@ -58,8 +58,17 @@ def attack_rates(setting, converted, followed=None, *, confidence: float = 0.95,
         raise ValueError("setting, converted and followed must have the same length")
     n = np.bincount(codes[fol], minlength=len(names))
     k = np.bincount(codes[fol & conv], minlength=len(names))
-    order = np.argsort(np.array(names, dtype=object)) if names else np.zeros(0, np.int64)
-    names, n, k = [names[i] for i in order], n[order], k[order]
+    return rate_table(names, n, k, confidence=confidence, method=method, total=total)
+
+
+def rate_table(groups: list[str], followed, converted, *, confidence: float = 0.95, method: str = "wilson",
+               total: str | None = "all") -> pa.Table:
+    """attack_rates() from counts already made (one row per group, e.g. by a GROUP BY)."""
+    n, k = np.asarray(followed, dtype=np.int64), np.asarray(converted, dtype=np.int64)
+    if not (len(groups) == n.size == k.size):
+        raise ValueError("groups, followed and converted must have the same length")
+    order = np.argsort(np.array(groups, dtype=object)) if groups else np.zeros(0, np.int64)
+    names, n, k = [groups[i] for i in order], n[order], k[order]
     if total is not None:
         names, n, k = names + [total], np.append(n, n.sum()), np.append(k, k.sum())
     low, high = proportion_ci(k, n, confidence=confidence, method=method)
