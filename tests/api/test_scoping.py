@@ -659,6 +659,7 @@ PROBES = {
     "GET /api/v1/screening/rounds/{round_id}/positive-pools": probe_screening_positive_pools,
     "GET /api/v1/screening/isolations": probe_screening_isolations,
 }
+PROBES.update(__import__("scoping_tracing").PROBES)  # the tracing routes' probes (tests/api/scoping_tracing.py)
 
 
 def api_routes(app) -> set[str]:
