@@ -148,9 +148,10 @@ def _write_partitions(runner: DuckDBRunner, data_dir: Path, kind: str, bid: str,
     shutil.rmtree(staging, ignore_errors=True)
     try:
         target = "'" + str(staging).replace("'", "''") + "'"
-        # sorted by place and time: readers join on the place, and row-group statistics then skip groups
+        # Uncompressed: the search is bound by decoding the scan, which costs 3.3x the CPU with zstd
+        # and 2.1x with snappy (20M check-ins, docs/exposure-search.md); the price is twice the disk.
         runner.con.execute(f"COPY (SELECT {cols}, date FROM g ORDER BY date, {place}, {start}) TO {target} "
-                           f"(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date), "
+                           f"(FORMAT parquet, COMPRESSION uncompressed, PARTITION_BY (date), "
                            f"FILENAME_PATTERN 'part-{bid}-{{i}}')")
         for day in dates:
             folder = store.partition_dir(data_dir, kind, day)

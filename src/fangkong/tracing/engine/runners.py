@@ -64,6 +64,10 @@ class DuckDBSearch:
     def fetch(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
 
+    def batches(self, sql: str):
+        """The rows as a stream of record batches: a large result is never held twice."""
+        return self.con.sql(sql).to_arrow_reader(1 << 20)
+
     def close(self) -> None:
         self.con.close()
         shutil.rmtree(self._tmp, ignore_errors=True)
@@ -103,6 +107,9 @@ class SparkSearch:
 
     def fetch(self, sql: str) -> pa.Table:
         return self.spark.sql(sql).toArrow()
+
+    def batches(self, sql: str):
+        return self.fetch(sql).to_batches()
 
     def close(self) -> None:
         for df in self._cached:

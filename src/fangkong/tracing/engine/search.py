@@ -68,7 +68,7 @@ def find_exposures(*, data_dir: Path, index: pa.Table, engine: str = "duckdb", m
                              _cell_part(runner, Path(data_dir), first, last, companion) if companion else None) if p]
         if not parts:
             return EXPOSURE_SCHEMA.empty_table()
-        return _conform(runner.fetch(sql.ordered(parts)))
+        return pa.Table.from_batches([_conform(b) for b in runner.batches(sql.ordered(parts))], schema=EXPOSURE_SCHEMA)
     finally:
         runner.close()
 
@@ -105,16 +105,15 @@ def _cell_part(runner, data_dir: Path, first: date, last: date, rule: CompanionR
     return sql.cell_sql(stay_us=round(rule.cumulative_stay_hours * 3600e6))
 
 
-def _conform(table: pa.Table) -> pa.Table:
-    """The fetched rows in EXPOSURE_SCHEMA, with overlap_minutes from the intersection."""
-    start = table["overlap_start"].cast(pa.timestamp("us"))
-    end = table["overlap_end"].cast(pa.timestamp("us"))
+def _conform(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Fetched rows in EXPOSURE_SCHEMA, with overlap_minutes from the intersection."""
+    start = batch.column("overlap_start").cast(pa.timestamp("us"))
+    end = batch.column("overlap_end").cast(pa.timestamp("us"))
     micros = pc.subtract(end.cast(pa.int64()), start.cast(pa.int64()))
     minutes = pc.divide(micros.cast(pa.float64()), 60e6)
-    columns = [table["index_person_id"].cast(pa.int64()), table["person_id"].cast(pa.int64()),
-               table["kind"].cast(pa.string()), table["place_id"].cast(pa.int64()), start, end, minutes]
-    return pa.Table.from_arrays([c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in columns],
-                                schema=EXPOSURE_SCHEMA)
+    columns = [batch.column("index_person_id").cast(pa.int64()), batch.column("person_id").cast(pa.int64()),
+               batch.column("kind").cast(pa.string()), batch.column("place_id").cast(pa.int64()), start, end, minutes]
+    return pa.RecordBatch.from_arrays(columns, schema=EXPOSURE_SCHEMA)
 
 
 def venue_summary(*, data_dir: Path, venue_ids: list[int] | None = None) -> pa.Table:
