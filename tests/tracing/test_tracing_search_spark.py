@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tracing_bulkkit import index_table, random_records
+from tracing_bulkkit import index_table, random_records, spark  # noqa: F401 - the session fixture
 
 from fangkong.tracing.engine import EXPOSURE_SCHEMA, CompanionRule, find_exposures, ingest_files
 

@@ -1,4 +1,7 @@
-"""Builders for the tracing bulk engine tests: small hand-written batches and random stores."""
+"""Builders for the tracing bulk engine tests: small hand-written batches and random stores, and
+the `spark` fixture (one SparkSession per test session, ~8 s to start; import it into a module
+whose tests are marked `spark`). It lives here, not in a tests/tracing/conftest.py: a second module
+named conftest would shadow the one tests/screening imports names from."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 CHECKIN_HEADER = "person_id,venue_id,time_in,time_out"
 PRESENCE_HEADER = "person_id,cell_id,time_start,time_end"
@@ -47,3 +51,16 @@ def random_records(folder: Path, kind: str, *, n: int, persons: int, places: int
         pq.write_table(table.filter(pa.array(mask)), path)
         out.append(path)
     return out
+
+
+@pytest.fixture(scope="session")
+def spark():
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("fangkong-tracing-tests")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
