@@ -117,3 +117,28 @@ def test_lists_are_scoped_and_paginated(session, settings, city, actor_of):
         exposures.list_exposures(session=session, actor=district, case_id=case.id)
     with pytest.raises(NotFound):
         exposures.request(session=session, actor=district, case_id=case.id)
+
+
+def test_itinerary_visits_find_exposures_without_the_case_checking_in(session, settings, city):
+    epi, inside, (index, diner, late, companion, far) = city
+    from fangkong.tracing import itinerary
+    from fangkong.tracing.models import Investigation, Venue
+    from fangkong.tracing.schemas import ItineraryIn
+    from tracing_corekit import local
+
+    recalled = person(session, inside, "没扫码的病例")
+    case = confirmed_case(session, epi, inside, who=recalled)
+    session.add(Venue(id=901, place_code="P-901", name="面馆", kind="restaurant", address="", jurisdiction_code=inside))
+    inv = session.scalar(select(Investigation).where(Investigation.case_id == case.id))
+    for start, end in (("2022-07-07T12:20", "2022-07-07T12:50"), ("2022-07-07T12:40", "2022-07-07T13:00")):
+        itinerary.add(session=session, actor=epi, investigation_id=inv.id,
+                      data=ItineraryIn(kind="venue", venue_id=901, start_at=local(start), end_at=local(end)))
+    run_pending_searches(session=session, settings=settings)
+    rows = sorted((e.person_id, e.overlap_minutes) for e in session.scalars(
+        select(Exposure).where(Exposure.case_id == case.id)))
+    # index checked in 12:00–13:00, the diner 12:30–14:00, the unknown person 12:10–12:40; the late
+    # arrival (13:00) only touches the visits
+    assert rows == sorted([(index.id, 30.0), (index.id, 20.0), (diner.id, 20.0), (diner.id, 20.0),
+                           (UNKNOWN, 20.0)])
+    assert set(session.scalars(select(Contact.person_id).where(Contact.source_case_id == case.id))) == {
+        index.id, diner.id}

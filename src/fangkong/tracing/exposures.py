@@ -26,7 +26,7 @@ from fangkong.kit.pagination import keyset_page
 from fangkong.people.models import Person
 from fangkong.tracing.common import case_in_scope, case_start, contact_rules, zone
 from fangkong.tracing.investigations import window_of
-from fangkong.tracing.models import Contact, Exposure, ExposureSearch
+from fangkong.tracing.models import Contact, Exposure, ExposureSearch, Investigation, ItineraryEntry
 from fangkong.tracing.rules import ContactRules, aware, local_naive
 
 log = logging.getLogger("fangkong.tracing")
@@ -99,6 +99,7 @@ def run_search(*, session: Session, search_id: int, data_dir: Path, actor: Actor
 
             found = find_exposures(data_dir=data_dir, index=_index(search, case), engine=search.engine,
                                    margin_minutes=margin_minutes, companion=_companion(rules), spark=spark)
+            found = _with_itinerary(session, case, found, data_dir, margin_minutes)
             search.rows = found.num_rows
             _store(session, search, case, found)
             search.contacts_created, search.unknown_persons = contacts_from(
@@ -114,6 +115,30 @@ def run_search(*, session: Session, search_id: int, data_dir: Path, actor: Actor
                  detail=f"search {search.id}: {search.status}, {search.rows or 0} exposures, "
                         f"{search.contacts_created or 0} new contacts, {search.unknown_persons or 0} unknown persons")
     return search
+
+
+def _with_itinerary(session: Session, case: Case, found: pa.Table, data_dir: Path, margin_minutes: float) -> pa.Table:
+    """Add the check-ins matching the case's itinerary visits to registered venues (the same overlap once)."""
+    from fangkong.tracing.itinerary_match import match_visits
+
+    tz = zone()
+    visits = session.execute(select(ItineraryEntry.venue_id, ItineraryEntry.start_at, ItineraryEntry.end_at)
+                             .join(Investigation, Investigation.id == ItineraryEntry.investigation_id)
+                             .where(Investigation.case_id == case.id, ItineraryEntry.kind == "venue",
+                                    ItineraryEntry.venue_id.is_not(None), ItineraryEntry.end_at.is_not(None))).all()
+    if not visits:
+        return found
+    table = pa.table({"venue_id": pa.array([v[0] for v in visits], pa.int64()),
+                      "start_at": pa.array([local_naive(v[1], tz) for v in visits], pa.timestamp("us")),
+                      "end_at": pa.array([local_naive(v[2], tz) for v in visits], pa.timestamp("us"))})
+    matched = match_visits(data_dir=data_dir, index_person_id=case.person_id, visits=table,
+                           margin_minutes=margin_minutes)
+    key = ("person_id", "kind", "place_id", "overlap_start", "overlap_end")
+    seen = set(zip(*(found[k].to_pylist() for k in key))) if found.num_rows else set()
+    extra = [i for i, row in enumerate(zip(*(matched[k].to_pylist() for k in key))) if row not in seen]
+    if not extra:
+        return found
+    return pa.concat_tables([found.cast(matched.schema), matched.take(pa.array(sorted(set(extra)), pa.int64()))])
 
 
 def _store(session: Session, search: ExposureSearch, case: Case, found: pa.Table) -> None:
