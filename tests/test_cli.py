@@ -35,6 +35,29 @@ def test_demo_writes_the_simulated_city_and_run(demo_dir):
     assert len(days) >= 35 and len(list((sim / "run" / "presence").glob("*.parquet"))) == len(days)
 
 
+def test_demo_seeds_tracing_from_the_simulation(demo_dir):
+    """Venues and check-ins reach the platform's stores with the database's ids; cases get
+    investigations and exposure searches; the truth's infector pairs among cases become links."""
+    import pyarrow.dataset as ds
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{demo_dir / 'fangkong.db'}")
+    with engine.connect() as conn:
+        count = lambda sql: conn.execute(text(sql)).scalar()  # noqa: E731
+        persons = count("SELECT count(*) FROM persons")
+        assert count("SELECT count(*) FROM tracing_venues") > 0
+        assert count("SELECT count(*) FROM persons WHERE household_code IS NULL") == 0
+        traced = count("SELECT count(*) FROM cases WHERE classification IN ('confirmed', 'asymptomatic')")
+        assert traced and count("SELECT count(*) FROM tracing_investigations") == traced
+        assert count("SELECT count(*) FROM tracing_exposure_searches WHERE status = 'done'") > 0
+        assert count("SELECT count(*) FROM tracing_links") > 0
+        unknown = count("SELECT sum(unknown_persons) FROM tracing_exposure_searches WHERE status = 'done'")
+        assert unknown == 0  # every exposed person id is a person of the database
+    checkins = ds.dataset(demo_dir / "bulk" / "checkins", format="parquet", partitioning="hive").to_table()
+    assert 1 <= min(checkins["person_id"].to_pylist()) and max(checkins["person_id"].to_pylist()) <= persons
+    assert min(checkins["venue_id"].to_pylist()) >= 1
+
+
 def test_jurisdictions_csv_lists_the_tree(demo_dir):
     result = runner.invoke(app, ["jurisdictions", "list", "--data-dir", str(demo_dir), "--csv"])
     rows = list(csv.DictReader(io.StringIO(result.stdout)))

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import typer
+from sqlalchemy import func, select
 from rich.table import Table
 
 from fangkong.cli.common import DataDir, console, settings_for
@@ -23,6 +24,8 @@ def demo(data_dir: DataDir = None, no_serve: bool = typer.Option(False, "--no-se
     from fangkong.demo.city import build_city, write_simulation
     from fangkong.demo.seed import DEMO_PASSWORD, demo_logins
     from fangkong.demo.seed import seed as seed_city
+    from fangkong.demo.tracing import seed_tracing
+    from fangkong.people.models import Person
 
     settings = settings_for(data_dir or Path(default_data_dir()) / "demo", environment="demo")
     upgrade(settings.url)
@@ -36,9 +39,15 @@ def demo(data_dir: DataDir = None, no_serve: bool = typer.Option(False, "--no-se
     if fresh:
         # The run's check-ins and presence, for tracing to ingest: the same people as the database's.
         city_dir, run_dir = write_simulation(city=city, folder=Path(settings.data_dir) / "sim")
+        with session_scope(settings.url) as session:
+            traced = seed_tracing(session=session, settings=settings, city_dir=city_dir, run_dir=run_dir,
+                                  first_person_id=session.scalar(select(func.min(Person.id))))
         console.print(f"demo city built in {settings.data_dir} in {time.perf_counter() - started:.1f} s: "
                       f"{len(city.jurisdictions)} jurisdictions, {len(city.persons)} persons, {len(city.cases)} cases")
         console.print(f"simulated city in {city_dir}; its outbreak (check-ins, presence, infections) in {run_dir}")
+        console.print(f"tracing: {traced.venues} venues, {traced.checkins} check-ins and {traced.presence} presence "
+                      f"records in the bulk store, {traced.investigations} investigations, {traced.links} "
+                      f"transmission links, {traced.searches_done} exposure searches run (the server runs the rest)")
     else:
         console.print(f"using the demo city already in {settings.data_dir}")
     console.print(f"demo logins (password for each: [bold]{DEMO_PASSWORD}[/bold]):")

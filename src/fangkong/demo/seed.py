@@ -51,7 +51,8 @@ def seed(*, session: Session, city: DemoCity) -> list[DemoLogin]:
     geo.import_nodes(session=session, actor=SYSTEM, nodes=nodes, source="demo city")
     first_id = insert_persons(session, [
         dict(name=p.name, sex=p.sex, birth_date=p.birth_date, resident_id=p.resident_id or None, doc_type=None,
-             doc_number=None, phone=p.phone or None, jurisdiction_code=p.jurisdiction_code, address=p.address)
+             doc_number=None, phone=p.phone or None, jurisdiction_code=p.jurisdiction_code, address=p.address,
+             household_code=f"H{p.household:08d}")
         for p in city.persons], None)
     insert_cases(session, [
         dict(external_id=None, person_id=first_id + c.person_index,
