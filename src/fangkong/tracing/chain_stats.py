@@ -77,6 +77,32 @@ def attack_rates(*, session: Session, actor: Actor, by: Literal["setting", "cate
         raise Invalid(f"method is one of {', '.join(METHODS)}", field="method")
     if not 0.5 <= confidence < 1:
         raise Invalid("confidence lies between 0.5 and 1", field="confidence")
+    stmt, group = _contact_counts(actor, by=by, jurisdiction_code=jurisdiction_code, categories=categories,
+                                  date_from=date_from, date_to=date_to, confirmed=confirmed, direct_only=direct_only)
+    counts: dict[str, list[int]] = {}
+    contacts = open_ = lost = 0
+    for name, status, n in session.execute(stmt.group_by(group, Contact.status)):
+        row = counts.setdefault(name or "unknown", [0, 0])
+        contacts += n
+        if status in FOLLOWED:
+            row[0] += n
+            row[1] += n if status == "converted" else 0
+        elif status in LOST:
+            lost += n
+        else:
+            open_ += n
+    names = list(counts)
+    table = rate_table(names, [counts[g][0] for g in names], [counts[g][1] for g in names],
+                       confidence=confidence, method=method)
+    rows = [AttackRateRow(group=r["setting"], followed=r["followed"], converted=r["converted"], rate=r["rate"],
+                          low=r["low"], high=r["high"]) for r in table.to_pylist()]
+    return AttackRates(by=by, method=method, confidence=confidence, contacts=contacts, still_followed=open_,
+                       lost=lost, rows=rows)
+
+
+def _contact_counts(actor: Actor, *, by: str, jurisdiction_code, categories, date_from, date_to, confirmed,
+                    direct_only) -> tuple:
+    """SELECT group, status, count(*) over the contacts in scope that pass the filters (not yet grouped)."""
     unknown = set(categories or ()) - set(CATEGORIES)
     if unknown:
         raise Invalid(f"unknown category {sorted(unknown)[0]!r}", field="categories")
@@ -98,22 +124,4 @@ def attack_rates(*, session: Session, actor: Actor, by: Literal["setting", "cate
         stmt = stmt.where(Contact.confirmed == confirmed)
     if direct_only:
         stmt = stmt.where(Contact.via_contact_id.is_(None))
-    counts: dict[str, list[int]] = {}
-    contacts = open_ = lost = 0
-    for name, status, n in session.execute(stmt.group_by(group, Contact.status)):
-        row = counts.setdefault(name or "unknown", [0, 0])
-        contacts += n
-        if status in FOLLOWED:
-            row[0] += n
-            row[1] += n if status == "converted" else 0
-        elif status in LOST:
-            lost += n
-        else:
-            open_ += n
-    names = list(counts)
-    table = rate_table(names, [counts[g][0] for g in names], [counts[g][1] for g in names],
-                       confidence=confidence, method=method)
-    rows = [AttackRateRow(group=r["setting"], followed=r["followed"], converted=r["converted"], rate=r["rate"],
-                          low=r["low"], high=r["high"]) for r in table.to_pylist()]
-    return AttackRates(by=by, method=method, confidence=confidence, contacts=contacts, still_followed=open_,
-                       lost=lost, rows=rows)
+    return stmt, group
