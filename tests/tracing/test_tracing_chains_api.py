@@ -132,3 +132,14 @@ def test_another_district_sees_nothing(api, outbreak, db_url):
                                                      "certainty": "possible"})
     assert r.status_code == 403
     assert api.get(f"{API}/chains").status_code == 401
+
+
+def test_link_list_pages(api, outbreak):
+    (a, b, c, d), _ = outbreak
+    for s, t in [(a, b), (a, c), (b, d)]:
+        ok(api.post(f"{API}/links", user="epi", json={"infector_case_id": s, "infectee_case_id": t,
+                                                      "certainty": "probable"}), 201)
+    first = ok(api.get(f"{API}/links?limit=2", user="epi_district"))
+    rest = ok(api.get(f"{API}/links?limit=2&cursor={first['next']}", user="epi_district"))
+    assert [lk["infectee_case_id"] for lk in first["items"] + rest["items"]] == [d, c, b] and rest["next"] is None
+    assert [lk["infector_case_id"] for lk in ok(api.get(f"{API}/links?case_id={d}", user="epi"))["items"]] == [b]
