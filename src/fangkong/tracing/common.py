@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from fangkong.audit import service as audit
-from fangkong.authz import Actor, allowed, require
+from fangkong.authz import Actor, require
 from fangkong.cases.models import Case
 from fangkong.config import get_settings
 from fangkong.errors import Conflict, NotFound
@@ -58,10 +58,6 @@ def may_unmask(actor: Actor, unmask: bool, resource=None) -> bool:
         return False
     require(actor, "person.unmask", resource)
     return True
-
-
-def role_may_unmask(actor: Actor) -> bool:
-    return bool(allowed(actor, "person.unmask"))
 
 
 def person_view(person: Person | None, *, unmask: bool) -> dict | None:
