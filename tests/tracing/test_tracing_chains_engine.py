@@ -3,7 +3,6 @@ bounded graph view that keeps every case counted."""
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -152,16 +151,14 @@ def test_a_chain_larger_than_the_limit_is_drawn_by_generation():
     assert one.mode == "full" and one.nodes.num_rows == 4
 
 
-def test_a_million_links_in_seconds():
+def test_a_million_links_build_and_aggregate():
+    # Timing lives in benchmarks/chains.py; CI checks the result at full size, not the clock.
     rng = np.random.default_rng(5)
     n, roots = 1_050_000, 50_000
     child = np.arange(roots, n)
     parent = (rng.random(child.size) * child).astype(np.int64)
     ids = rng.permutation(n) + 1
-    started = time.perf_counter()
     c = build_chains(ids[parent], ids[child], rank=rng.integers(0, 3, child.size))
     view = aggregate_graph(c, node_limit=20_000)
-    elapsed = time.perf_counter() - started
     assert c.links.sum() == 1_000_000 and view.nodes.num_rows <= 20_000
     assert view.nodes["cases"].to_numpy().sum() == c.n_cases
-    assert elapsed < 15, elapsed  # about 1 s on the development machine
