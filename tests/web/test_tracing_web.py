@@ -43,9 +43,20 @@ def _link_chain(session, actor, case_ids: list[int]) -> int:
     return len(case_ids) - 1
 
 
+_SEEDED: dict[str, dict] = {}
+
+
 @pytest.fixture(scope="session")
 def tracing_data(web_settings) -> dict:
-    """Investigations of two confirmed cases of the first district and one of another district; the first
+    """The seeded records, made once per demo database (test_tracing_browser.py imports this fixture too)."""
+    if web_settings.url not in _SEEDED:
+        _SEEDED[web_settings.url] = _seed(web_settings)
+    return _SEEDED[web_settings.url]
+
+
+def _seed(web_settings) -> dict:
+    """Investigations of three confirmed cases of the first district (the third for the browser tests)
+    and one of another district; the first
     with two itinerary stops and three contacts; a tree of links over twelve cases of the first district
     (one chain); a cluster of four of them and one in another district."""
     from fangkong.tracing import clusters as tracing_clusters
@@ -56,7 +67,7 @@ def tracing_data(web_settings) -> dict:
     with session_scope(web_settings.url) as session:
         epi = _actor(session, "epi")
         inside, outside = _cases(session, inside=True, n=12), _cases(session, inside=False, n=1)
-        invs = [investigations.ensure_for_case(session=session, actor=epi, case=c) for c in (*inside[:2], *outside)]
+        invs = [investigations.ensure_for_case(session=session, actor=epi, case=c) for c in (*inside[:3], *outside)]
         start = (inside[0].diagnosed_at or datetime.now(timezone.utc)) - timedelta(days=2)
         for hours, name, lon, lat in ((0, "新街口商场", 118.7840, 32.0420), (5, "鼓楼医院门诊", 118.7790, 32.0600)):
             itinerary.add(session=session, actor=epi, investigation_id=invs[0].id, data=ItineraryIn(
@@ -73,9 +84,10 @@ def tracing_data(web_settings) -> dict:
         clusters = [tracing_clusters.create(session=session, actor=epi, data=ClusterCreate(
             name=name, kind="workplace", case_ids=[c.id for c in group])).id
             for name, group in (("网页测试聚集 甲", inside[:4]), ("网页测试聚集 乙", outside))]
-        return {"inv": invs[0].id, "cluster": clusters[0], "other_cluster": clusters[1], "inv2": invs[1].id, "other_inv": invs[2].id, "case": inside[0].id,
-                "other_case": outside[0].id, "contacts": made, "chain_cases": [c.id for c in inside],
-                "links": links}
+        return {"inv": invs[0].id, "inv2": invs[1].id, "browser_inv": invs[2].id, "other_inv": invs[3].id,
+                "case": inside[0].id, "other_case": outside[0].id, "contacts": made,
+                "chain_cases": [c.id for c in inside], "links": links, "cluster": clusters[0],
+                "other_cluster": clusters[1]}
 
 
 def data_block(page: str, name: str) -> dict:

@@ -49,17 +49,21 @@
 
   function pad(n) { return n < 10 ? "0" + n : String(n); }
 
-  function span(ms) {
+  // h:mm:ss; beyond two days "N days h:mm:ss" (the server's translated "%(n)s days").
+  function span(ms, days) {
     var s = Math.floor(Math.abs(ms) / 1000);
     var h = Math.floor(s / 3600);
-    return h + ":" + pad(Math.floor((s % 3600) / 60)) + ":" + pad(s % 60);
+    var clock = ":" + pad(Math.floor((s % 3600) / 60)) + ":" + pad(s % 60);
+    if (h < 48 || !days) { return h + clock; }
+    return fmt(days, { n: Math.floor(h / 24) }) + " " + (h % 24) + clock;
   }
 
   function tickClocks() {
     var now = Date.now();
     document.querySelectorAll("time.countdown[datetime]").forEach(function (el) {
       var left = new Date(el.getAttribute("datetime")).getTime() - now;
-      el.textContent = left >= 0 ? span(left) + " " + el.dataset.left : el.dataset.overdue + " " + span(left);
+      var text = span(left, el.dataset.days);
+      el.textContent = left >= 0 ? text + " " + el.dataset.left : el.dataset.overdue + " " + text;
       var clock = el.closest(".clock");
       if (clock) { clock.classList.toggle("clock-ticking-overdue", left < 0); }
     });
@@ -194,12 +198,61 @@
       } },
       series: [{
         type: "graph", layout: computed ? "none" : "force", roam: true, draggable: !computed,
-        force: { repulsion: 120, edgeLength: 50, gravity: 0.08 },
+        force: { repulsion: 320, edgeLength: [60, 110], gravity: 0.05 },
         edgeSymbol: ["none", "arrow"], edgeSymbolSize: 6,
         label: { show: nodes.length <= 60, position: "right", fontSize: 11 },
         emphasis: computed ? { disabled: true } : { focus: "adjacency" },
         data: nodes, links: links
       }]
+    };
+  }
+
+  // Beyond LARGE_LIMIT nodes a graph series is too slow to draw and to zoom (10 s and 2 s a frame at
+  // 20,000 nodes here): the nodes become large-mode scatter points, one series per colour, the links
+  // large-mode lines, one series per certainty; zoom and pan through inside data zooms.
+  var LARGE_LIMIT = 3000;
+
+  function colourKey(n, by) {
+    if (n.kind === "chain" || n.kind === "size_group") { return "group"; }
+    if (by === "generation" || n.kind === "generation") { return "g" + Math.min(Math.max(n.generation, -1), GEN_COLORS.length - 1); }
+    return n.classification || "other";
+  }
+
+  function largeOption(data, by) {
+    var byKey = {};
+    var keys = [];
+    var index = {};
+    data.nodes.forEach(function (n, i) {
+      index[n.id] = n;
+      var key = colourKey(n, by);
+      if (!byKey[key]) { byKey[key] = { color: nodeColor(n, by), points: [] }; keys.push(key); }
+      byKey[key].points.push([n.x, n.y, i]);
+    });
+    var edges = {};
+    data.links.forEach(function (l) {
+      var a = index[l.source], b = index[l.target];
+      if (!a || !b) { return; }
+      var key = l.certainty || "aggregate";
+      (edges[key] = edges[key] || []).push({ coords: [[a.x, a.y], [b.x, b.y]] });
+    });
+    var series = Object.keys(edges).map(function (key) {
+      var style = CERTAINTY[key] || { type: "solid", color: "#6b7a89", width: 1.5 };
+      return { type: "lines", coordinateSystem: "cartesian2d", large: true, largeThreshold: 500, silent: true,
+               data: edges[key], lineStyle: { color: style.color, width: 1, opacity: 0.8, type: style.type } };
+    });
+    keys.forEach(function (key) {
+      series.push({ type: "scatter", large: true, largeThreshold: 500, symbolSize: 7, data: byKey[key].points,
+                    itemStyle: { color: byKey[key].color }, emphasis: { disabled: true } });
+    });
+    return {
+      animation: false,
+      textStyle: { fontFamily: fontFamily() },
+      grid: { left: 8, right: 8, top: 8, bottom: 8 },
+      xAxis: { type: "value", show: false, scale: true },
+      yAxis: { type: "value", show: false, scale: true, inverse: true },
+      dataZoom: [{ type: "inside", xAxisIndex: 0, filterMode: "none" }, { type: "inside", yAxisIndex: 0, filterMode: "none" }],
+      tooltip: { formatter: function (p) { return nodeText(data.nodes[p.value[2]], data.words); } },
+      series: series
     };
   }
 
@@ -225,21 +278,24 @@
     }
     data.nodes.forEach(function (n) { n.label = nodeLabel(n, data.words); });
     var computed = data.mode !== "full" || data.nodes.length > FORCE_LIMIT;
+    var large = data.nodes.length > LARGE_LIMIT;
     if (computed) { layoutChains(data.nodes); }
     var chart = window.echarts.init(el, null, { renderer: "canvas" });
     var picker = document.getElementById("color-by");
     var by = picker ? picker.value : "classification";
+    var option = function () { return large ? largeOption(data, by) : graphOption(data, by, computed); };
     chart.on("finished", function () { el.dataset.ready = "1"; });
-    chart.setOption(graphOption(data, by, computed));
+    chart.setOption(option());
+    el.dataset.renderer = large ? "large" : "graph";
     chart.on("click", function (p) {
-      if (p.dataType !== "node") { return; }
-      var url = nodeUrl(p.data.raw);
+      var node = large ? data.nodes[p.value && p.value[2]] : (p.dataType === "node" ? p.data.raw : null);
+      var url = node ? nodeUrl(node) : null;
       if (url) { window.location.href = url; }
     });
     if (picker) {
       picker.addEventListener("change", function () {
         by = picker.value;
-        chart.setOption({ series: [{ data: graphOption(data, by, computed).series[0].data }] });
+        chart.setOption(option(), { replaceMerge: ["series"] });
         el.dataset.colorBy = by;
       });
     }
