@@ -79,6 +79,10 @@ def test_index_problems_raise(venues):
         find_exposures(data_dir=venues, index=index_table([WINDOW, WINDOW]))
     with pytest.raises(ValueError, match="ends before"):
         find_exposures(data_dir=venues, index=index_table([(1, "2022-03-14 00:00:00", "2022-03-10 00:00:00")]))
+    zoned = index_table([WINDOW])
+    zoned = zoned.set_column(1, "window_start", zoned["window_start"].cast(pa.timestamp("us", tz="Asia/Shanghai")))
+    with pytest.raises(ValueError, match="zone-less"):
+        find_exposures(data_dir=venues, index=zoned)
     assert len(find_exposures(data_dir=venues, index=index_table([]))) == 0
     assert len(find_exposures(data_dir=venues.parent / "nothing", index=index_table([WINDOW]))) == 0
 

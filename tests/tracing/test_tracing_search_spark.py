@@ -52,3 +52,19 @@ def test_companion_rows_are_identical(store, spark):
     fewer = find_exposures(data_dir=store, index=index, companion=strict, engine="spark", spark=spark)
     assert fewer.equals(find_exposures(data_dir=store, index=index, companion=strict))
     assert fewer["kind"].to_pylist().count("cell") < duck["kind"].to_pylist().count("cell")
+
+
+def test_the_cli_runs_on_spark(store, spark, tmp_path):
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from fangkong.cli import app
+
+    index = random_index(3, n=10)
+    pq.write_table(index, tmp_path / "index.parquet")
+    out = tmp_path / "exposures.parquet"
+    result = CliRunner().invoke(app, ["trace", "exposures", "--data-dir", str(store), "--index",
+                                      str(tmp_path / "index.parquet"), "--out", str(out), "--engine", "spark",
+                                      "--no-companions"])
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out).equals(find_exposures(data_dir=store, index=index))

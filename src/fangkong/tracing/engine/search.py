@@ -31,6 +31,9 @@ def check_index(index: pa.Table) -> pa.Table:
     missing = [n for n in INDEX_SCHEMA.names if n not in index.column_names]
     if missing:
         raise ValueError(f"index: column(s) missing: {', '.join(missing)}")
+    zoned = [n for n in ("window_start", "window_end") if getattr(index.schema.field(n).type, "tz", None)]
+    if zoned:  # a cast would keep UTC wall time; the caller knows the local zone, the engine does not
+        raise ValueError(f"index: {', '.join(zoned)} must be zone-less local time")
     table = pa.Table.from_arrays([index.column(f.name).cast(f.type) for f in INDEX_SCHEMA], names=INDEX_SCHEMA.names)
     for name in INDEX_SCHEMA.names:
         if table.column(name).null_count:
@@ -112,8 +115,12 @@ def _conform(batch: pa.RecordBatch) -> pa.RecordBatch:
     micros = pc.subtract(end.cast(pa.int64()), start.cast(pa.int64()))
     minutes = pc.divide(micros.cast(pa.float64()), 60e6)
     columns = [batch.column("index_person_id").cast(pa.int64()), batch.column("person_id").cast(pa.int64()),
-               batch.column("kind").cast(pa.string()), batch.column("place_id").cast(pa.int64()), start, end, minutes]
+               _kind_names(batch.column("kind")), batch.column("place_id").cast(pa.int64()), start, end, minutes]
     return pa.RecordBatch.from_arrays(columns, schema=EXPOSURE_SCHEMA)
+
+
+def _kind_names(codes: pa.Array) -> pa.Array:
+    return pc.take(pa.array(sql.KINDS, pa.string()), codes.cast(pa.int32()))
 
 
 def venue_summary(*, data_dir: Path, venue_ids: list[int] | None = None) -> pa.Table:

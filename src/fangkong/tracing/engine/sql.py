@@ -14,6 +14,8 @@ from __future__ import annotations
 from fangkong.screening.engine.dialect import Dialect
 
 ORDER = "index_person_id, kind, place_id, person_id, overlap_start, overlap_end"
+# The kind as a number while sorting (a cheaper key than text; the order is the same), named in Arrow.
+KINDS = ("cell", "venue")
 
 
 def index_checkins_sql() -> str:
@@ -39,7 +41,7 @@ def venue_sql(d: Dialect, *, margin_us: int, lo, hi) -> str:
     """Everyone's check-ins at the venue of an index check-in overlapping it by more than the
     margin; `lo`/`hi` bound the index check-ins in time (row groups outside are skipped)."""
     start, end = "greatest(ic.time_in, c.time_in)", "least(ic.time_out, c.time_out)"
-    return (f"SELECT ic.index_person_id, c.person_id, 'venue' AS kind, ic.venue_id AS place_id, "
+    return (f"SELECT ic.index_person_id, c.person_id, 1 AS kind, ic.venue_id AS place_id, "
             f"{start} AS overlap_start, {end} AS overlap_end "
             f"FROM ck c JOIN ic ON c.venue_id = ic.venue_id AND c.time_in < ic.time_out AND c.time_out > ic.time_in "
             f"WHERE c.person_id <> ic.index_person_id AND {_micros(d, start, end)} > {int(margin_us)} "
@@ -92,7 +94,7 @@ def cell_sql(*, stay_us: int) -> str:
                   "LEFT JOIN st b ON b.index_person_id = t.index_person_id AND b.person_id = t.person_id "
                   "AND b.cell_id = t.place_id "
                   f"WHERE coalesce(a.stay_us, 0) > {int(stay_us)} OR coalesce(b.stay_us, 0) > {int(stay_us)}")
-    return ("SELECT cp.index_person_id, cp.person_id, 'cell' AS kind, cp.place_id, cp.overlap_start, cp.overlap_end "
+    return ("SELECT cp.index_person_id, cp.person_id, 0 AS kind, cp.place_id, cp.overlap_start, cp.overlap_end "
             f"FROM cp JOIN ({qualifying}) q ON q.index_person_id = cp.index_person_id "
             "AND q.person_id = cp.person_id AND q.place_id = cp.place_id")
 
