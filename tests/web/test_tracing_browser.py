@@ -56,7 +56,14 @@ def test_investigation_itinerary_map_clocks_and_english_report(visit, tracing_da
     assert [t.strip() for t in page.locator("#itinerary-map .stop-marker").all_inner_texts()] == ["1", "2"]
     assert page.locator("#itinerary-map path.leaflet-interactive").count() == 1  # the line between the stops
     assert page.locator("#itinerary-map .leaflet-tile").count() == 0  # no tiles unless configured
-    assert page.evaluate("window.__marker") == 1  # added without a reload
+    rows.nth(0).get_by_role("button").click()  # edit the first stop in place
+    page.wait_for_selector('#entry-form[action$="/itinerary/' + rows.nth(0).get_attribute("data-entry") + '"]')
+    assert page.input_value("#entry-form #f-place_name") == "浏览器测试 超市"
+    page.fill("#entry-form #f-place_name", "浏览器测试 菜市场")
+    page.click("#entry-save")
+    page.wait_for_function("document.querySelector('#itinerary-table tbody tr').innerText.includes('菜市场')")
+    assert page.locator("#itinerary-map .stop-marker").count() == 2
+    assert page.evaluate("window.__marker") == 1  # added and changed without a reload
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "tracing-investigation.png"), full_page=True)
 
@@ -68,7 +75,7 @@ def test_investigation_itinerary_map_clocks_and_english_report(visit, tracing_da
     assert page.inner_text("#report h1") == "Epidemiological investigation report"
     assert page.get_attribute("html", "lang") == "en"
     itinerary = page.inner_text("#report-itinerary")
-    assert "浏览器测试 超市" in itinerary and "Place" in itinerary
+    assert "浏览器测试 菜市场" in itinerary and "Place" in itinerary
     page.screenshot(path=str(SHOTS / "tracing-report-en.png"), full_page=True)
 
 

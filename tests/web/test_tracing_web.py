@@ -126,14 +126,16 @@ def test_case_page_links_to_its_investigation(login, tracing_data):
     page = web.get(f"/cases/{tracing_data['case']}").text
     assert f'href="/tracing/cases/{tracing_data["case"]}/investigation"' in page
     response = web.get(f"/tracing/cases/{tracing_data['case']}/investigation")
-    assert response.status_code == 303 and response.headers["location"] == f"/tracing/investigations/{tracing_data['inv']}"
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/tracing/investigations/{tracing_data['inv']}"
 
 
 def test_another_districts_investigation_is_not_found(login, tracing_data):
     web = login("epi_district")
     other = tracing_data["other_inv"]
     for url in (f"/tracing/investigations/{other}", f"/tracing/investigations/{other}/report",
-                f"/tracing/investigations/{other}/itinerary", f"/tracing/cases/{tracing_data['other_case']}/investigation"):
+                f"/tracing/investigations/{other}/itinerary",
+                f"/tracing/cases/{tracing_data['other_case']}/investigation"):
         assert web.get(url).status_code == 404, url
     response = web.post(f"/tracing/investigations/{other}/itinerary", {"kind": "place", "place_name": "x",
                                                                        "start_at": "2022-04-01T10:00"},
@@ -284,7 +286,8 @@ def test_chain_pages_are_scoped_and_check_their_input(login, tracing_data):
     assert 'id="err-case"' in web.get("/tracing/chains?case=abc").text
     district = login("epi_district")
     page = district.get("/tracing/chains")
-    assert page.status_code == 200 and len(data_block(page.text, "chain-data")["nodes"]) >= len(tracing_data["chain_cases"])
+    assert page.status_code == 200
+    assert len(data_block(page.text, "chain-data")["nodes"]) >= len(tracing_data["chain_cases"])
     other = district.get(f"/tracing/chains?case={tracing_data['other_case']}")
     assert other.status_code == 200 and 'id="err-case"' in other.text  # not theirs: shown as not found
 
@@ -317,3 +320,39 @@ def test_clusters_list_detail_and_status(login, tracing_data):
     assert confirmed.status_code in (303, 422)
     if confirmed.status_code == 303:
         assert 'id="cluster-status"' in web.get(f"/tracing/clusters/{tracing_data['cluster']}").text
+
+
+def test_the_exposure_search_button_finds_a_venue_contact(login, tracing_data, web_settings, in_db, tmp_path):
+    """A check-in of the case's person and an overlapping one of another resident in the bulk store: the
+    button runs the search, the fragment shows the exposure and the other resident becomes a contact."""
+    from zoneinfo import ZoneInfo
+
+    from fangkong.tracing.engine import ingest_files
+    from fangkong.tracing.models import Contact, Investigation
+
+    def facts(session):
+        inv = session.get(Investigation, tracing_data["inv2"])
+        case = session.get(Case, inv.case_id)
+        other = session.scalar(select(Person.id).where(Person.id != case.person_id).order_by(Person.id.desc()))
+        return case.id, case.person_id, other, inv.window_end
+
+    case_id, person, other, end = in_db(facts)
+    local = end.astimezone(ZoneInfo(web_settings.timezone)).replace(tzinfo=None) - timedelta(days=1)
+    at = local.replace(hour=10, minute=0, second=0, microsecond=0)
+    rows = [(person, at, at + timedelta(hours=1)), (other, at + timedelta(minutes=30), at + timedelta(hours=2))]
+    path = tmp_path / "checkins.csv"
+    path.write_text("person_id,venue_id,time_in,time_out\n" + "".join(
+        f"{p},987654,{a.isoformat(sep=' ')},{b.isoformat(sep=' ')}\n" for p, a, b in rows), encoding="utf-8")
+    ingest_files(data_dir=web_settings.data_dir, kind="checkins", files=[path], timezone=web_settings.timezone)
+
+    web = login("epi")
+    web.get(f"/tracing/investigations/{tracing_data['inv2']}")
+    response = web.post(f"/tracing/investigations/{tracing_data['inv2']}/search", {},
+                        headers={"HX-Request": "true", "HX-Target": "search-box"})
+    assert response.status_code == 200 and 'id="search-box"' in response.text and "<html" not in response.text
+    assert 'data-status="done"' in response.text, response.text
+    assert re.search(r'id="search-rows">\s*1\s*<', response.text)
+    found = in_db(lambda s: s.scalar(select(Contact.category).where(Contact.source_case_id == case_id,
+                                                                    Contact.person_id == other)))
+    assert found in ("venue_exposed", "general")
+    assert login("grid").post(f"/tracing/investigations/{tracing_data['inv2']}/search", {}).status_code in (403, 404)

@@ -115,7 +115,8 @@ def _rows(session: Session, actor: Actor, items: list[Investigation], now: datet
         states = clock_states(inv, now)
         due = [c["due_at"] for c in states if c["state"] in ("open", "overdue")]
         diagnosed, name = by_case.get(inv.case_id, (None, ""))
-        rows.append({"id": inv.id, "case_id": inv.case_id, "status": inv.status, "jurisdiction_code": inv.jurisdiction_code,
+        rows.append({"id": inv.id, "case_id": inv.case_id, "status": inv.status,
+                     "jurisdiction_code": inv.jurisdiction_code,
                      "person_name": name, "diagnosed_at": diagnosed, "clocks": states,
                      "overdue": any(c["state"] == "overdue" for c in states), "next_due": min(due) if due else None})
     return rows
@@ -213,7 +214,8 @@ def _contact_groups(session: Session, actor: Actor, case_id: int) -> tuple[list,
 
 
 def edit_values(inv: Investigation) -> dict[str, str]:
-    return {"exposure_source": inv.exposure_source or "", "source_kind": inv.source_kind or "", "notes": inv.notes or ""}
+    return {"exposure_source": inv.exposure_source or "", "source_kind": inv.source_kind or "",
+            "notes": inv.notes or ""}
 
 
 def _page(request: Request, session: Session, actor: Actor, settings, investigation_id: int, *,
@@ -223,7 +225,8 @@ def _page(request: Request, session: Session, actor: Actor, settings, investigat
     case = cases.read(session=session, actor=actor, case_id=inv.case_id)
     zone = _zone(session, inv.jurisdiction_code)
     groups, shown, more = _contact_groups(session, actor, inv.case_id)
-    labels = places.labels(session=session, actor=actor, codes=[case.jurisdiction_code], language=request.state.language)
+    labels = places.labels(session=session, actor=actor, codes=[case.jurisdiction_code],
+                           language=request.state.language)
     return render(request, "tracing/investigation.html", {
         "nav": "tracing", "inv": inv, "case": case, "zone": zone, "clocks": clock_states(inv),
         "transitions": next_statuses(inv), "can_investigate": bool(allowed(actor, "tracing.investigate", inv)),

@@ -132,4 +132,5 @@ def bulk_page(request: Request, session: WebSessionDep, actor: WebActor, form: W
         return render(request, "tracing/contacts.html", ctx, status_code=422)
     if not htmx:
         return RedirectResponse(filters.url(), status_code=303)
-    return render(request, "tracing/_contacts.html", _context(request, session, actor, filters, done=result.model_dump()))
+    return render(request, "tracing/_contacts.html",
+                  _context(request, session, actor, filters, done=result.model_dump()))
