@@ -14,10 +14,12 @@ web framework or ORM imports.
 from __future__ import annotations
 
 from fangkong.tracing.engine.index import read_index
+from fangkong.screening.engine.spark_engine import spark_session  # the local session both engines use
 from fangkong.tracing.engine.ingest import ingest_files
 from fangkong.tracing.engine.model import (EXPOSURE_SCHEMA, INDEX_SCHEMA, MAX_STAY, SUMMARY_SCHEMA, CompanionRule,
                                            FileReport, IngestReport)
 from fangkong.tracing.engine.search import check_index, find_exposures, venue_summary
 
 __all__ = ["EXPOSURE_SCHEMA", "INDEX_SCHEMA", "MAX_STAY", "SUMMARY_SCHEMA", "CompanionRule", "FileReport",
-           "IngestReport", "check_index", "find_exposures", "ingest_files", "read_index", "venue_summary"]
+           "IngestReport", "check_index", "find_exposures", "ingest_files", "read_index", "spark_session",
+           "venue_summary"]
