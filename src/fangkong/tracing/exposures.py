@@ -155,12 +155,14 @@ def _store(session: Session, search: ExposureSearch, case: Case, found: pa.Table
 
 def _by_person(exposures: pa.Table) -> dict[int, dict]:
     """Per exposed person: kinds met, first overlap start, last overlap end (naive local)."""
+    grouped = exposures.group_by(["person_id", "kind"]).aggregate([("overlap_start", "min"), ("overlap_end", "max")])
     out: dict[int, dict] = {}
-    for r in exposures.select(["person_id", "kind", "overlap_start", "overlap_end"]).to_pylist():
-        seen = out.setdefault(r["person_id"], {"kinds": set(), "first": r["overlap_start"], "last": r["overlap_end"]})
+    for r in grouped.to_pylist():
+        seen = out.setdefault(r["person_id"], {"kinds": set(), "first": r["overlap_start_min"],
+                                               "last": r["overlap_end_max"]})
         seen["kinds"].add(r["kind"])
-        seen["first"] = min(seen["first"], r["overlap_start"])
-        seen["last"] = max(seen["last"], r["overlap_end"])
+        seen["first"] = min(seen["first"], r["overlap_start_min"])
+        seen["last"] = max(seen["last"], r["overlap_end_max"])
     return out
 
 
