@@ -164,6 +164,9 @@ def test_lists_mask_scope_and_paginate(session, scene, actor_of):
     assert page[0].person["phone"] == "138****5678"
     full, _ = contacts.list_contacts(session=session, actor=epi, case_id=case.id, unmask=True)
     assert full[0].person["phone"] == "13812345678"
+    logged = list(session.scalars(select(AuditEntry.action).where(AuditEntry.actor_username == "epi",
+                                                                  AuditEntry.resource_type == "contact")))
+    assert logged.count("contact.list") == 3 and "person.unmask" in logged
     with pytest.raises(Forbidden):
         contacts.list_contacts(session=session, actor=actor_of("auditor"), unmask=True)
     district = actor_of("epi_district")

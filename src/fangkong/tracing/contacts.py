@@ -141,6 +141,10 @@ def list_contacts(*, session: Session, actor: Actor, limit: int = 50, cursor: st
     unmask = may_unmask(actor, unmask)
     rows, nxt = keyset_page(session, list_statement(actor=actor, **filters), Contact.id, limit=limit, cursor=cursor)
     persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_({c.person_id for c in rows})))}
+    # A page of contacts shows names: a read of personal data, audited like a case list.
+    audit.record(session=session, actor=actor, action="contact.list", resource_type="contact",
+                 jurisdiction_code=actor.jurisdiction_code,
+                 detail=f"{len(rows)} rows; filters {({k: v for k, v in filters.items() if v is not None})}")
     if unmask and rows:
         audit.record(session=session, actor=actor, action="person.unmask", resource_type="contact",
                      jurisdiction_code=actor.jurisdiction_code, detail=f"contact list: {len(rows)} contacts")
