@@ -142,3 +142,15 @@ def test_itinerary_visits_find_exposures_without_the_case_checking_in(session, s
                            (UNKNOWN, 20.0)])
     assert set(session.scalars(select(Contact.person_id).where(Contact.source_case_id == case.id))) == {
         index.id, diner.id}
+
+
+def test_the_scheduler_runs_pending_searches(session, settings, city):
+    from fangkong import scheduler
+
+    epi, inside, (index, *_rest) = city
+    case = confirmed_case(session, epi, inside, who=index)
+    session.commit()  # the job runs in its own unit of work
+    assert scheduler.run_once(settings)["exposure_searches"] == "1 exposure searches done, 0 failed, 2 new contacts"
+    session.expire_all()
+    assert _search(session, case.id).status == "done"
+    assert scheduler.run_once(settings)["exposure_searches"].startswith("0 exposure searches done")
