@@ -47,6 +47,8 @@ def test_companion_rows_are_identical(store, spark):
     kinds = set(duck["kind"].to_pylist())
     assert kinds == {"venue", "cell"}, kinds
     assert sprk.equals(duck)
+    empty = find_exposures(data_dir=store.parent / "nothing", index=index, companion=rule, engine="spark", spark=spark)
+    assert empty.equals(EXPOSURE_SCHEMA.empty_table())
     # the rule matters: a stricter stay threshold drops cell rows on both engines alike
     strict = CompanionRule(min_overlap_minutes=10, window_days=3, cumulative_stay_hours=20)
     fewer = find_exposures(data_dir=store, index=index, companion=strict, engine="spark", spark=spark)

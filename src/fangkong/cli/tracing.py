@@ -38,11 +38,16 @@ def _print_problems(problems: list, total: int, path: Path, what: str) -> None:
 
 
 def _write_problems(path: Path, problems: list) -> Path:
-    from fangkong.screening.engine.io import write_problems
+    """The problems as screening writes its problems.csv: UTF-8 with a byte order mark (Excel/WPS)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
 
-    written = write_problems(path.parent, problems)  # problems.csv in that folder
-    if written != path:
-        written.replace(path)
+    from fangkong.screening.engine.model import PROBLEM_SCHEMA
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        f.write("\ufeff".encode())
+        pacsv.write_csv(pa.Table.from_pylist([vars(p) for p in problems], schema=PROBLEM_SCHEMA), f)
     return path
 
 
