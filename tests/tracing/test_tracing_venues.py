@@ -98,3 +98,18 @@ def test_venue_reads_are_scoped(session, actor_of):
         venues.get_venue(session=session, actor=district, venue_id=51)
     assert 51 not in {v.id for v in venues.list_venues(session=session, actor=district, limit=500)[0]}
     assert [v.id for v in venues.list_venues(session=session, actor=actor_of("epi"), q="PC-51")[0]] == [51]
+
+
+def test_xlsx_with_chinese_names_imports_like_csv(session, actor_of, tmp_path):
+    from openpyxl import Workbook
+
+    epi = actor_of("epi")
+    code, _ = grids(session, epi)
+    wb = Workbook()
+    wb.active.append(HEADER.split(","))
+    wb.active.append([61, "PC-61", "菜市场", "market", "建邺路", 118.76, 32.03, code])
+    path = tmp_path / "venues.xlsx"
+    wb.save(path)
+    report = venues.import_venues(session=session, actor=epi, path=path)
+    assert (report.encoding, report.created) == ("xlsx", 1)
+    assert session.get(Venue, 61).name == "菜市场" and session.get(Venue, 61).cell_id is not None
