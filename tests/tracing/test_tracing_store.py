@@ -8,6 +8,7 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from tracing_bulkkit import CHECKIN_HEADER, PRESENCE_HEADER, write_csv
 
 from fangkong.screening.engine.model import Problem
@@ -126,3 +127,25 @@ def test_venue_summary_counts_checkins_per_venue(tmp_path):
     ]
     assert [r["venue_id"] for r in venue_summary(data_dir=tmp_path / "d", venue_ids=[12, 99]).to_pylist()] == [12]
     assert len(venue_summary(data_dir=tmp_path / "empty")) == 0
+
+
+def test_a_crash_before_the_manifest_is_written_stores_nothing_twice(tmp_path, monkeypatch):
+    from fangkong.tracing.engine import store
+
+    batch = write_csv(tmp_path / "a.csv", CHECKIN_HEADER, [(1, 10, "2022-03-01 10:00:00", "2022-03-01 11:00:00"),
+                                                           (2, 10, "2022-03-02 10:00:00", "2022-03-02 11:00:00")])
+    d = tmp_path / "d"
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "write_manifest", crash)
+    with pytest.raises(OSError, match="disk full"):
+        ingest_files(data_dir=d, kind="checkins", files=[batch])
+    monkeypatch.undo()
+    assert len(stored(d)) == 2  # the partitions were renamed into place whole
+    report = ingest_files(data_dir=d, kind="checkins", files=[batch])
+    f = report.files[0]
+    assert (f.skipped_batch, f.stored, f.duplicates) == (False, 0, 2)
+    assert len(stored(d)) == 2 and not list(d.rglob("*.tmp")) and not list(d.rglob(".staging-*"))
+    assert ingest_files(data_dir=d, kind="checkins", files=[batch]).files[0].skipped_batch
