@@ -106,18 +106,20 @@ def next_statuses(inv: Investigation) -> list[str]:
 # --- the list ---------------------------------------------------------------------------------
 
 def _rows(session: Session, actor: Actor, items: list[Investigation], now: datetime) -> list[dict]:
-    """What a list row shows: the case's person and diagnosis beside the investigation's clocks."""
+    """What a list row shows: the case's classification and diagnosis beside the investigation's clocks.
+    No names: a list read is not audited (the investigation page, an audited read, shows the person)."""
     ids = [i.case_id for i in items]
     found = session.execute(cases.list_statement(actor=actor).where(Case.id.in_(ids))) if ids else []
-    by_case = {c.id: (c.diagnosed_at, name) for c, name in found}
+    by_case = {c.id: (c.diagnosed_at, c.classification, c.severity) for c, _ in found}
     rows = []
     for inv in items:
         states = clock_states(inv, now)
         due = [c["due_at"] for c in states if c["state"] in ("open", "overdue")]
-        diagnosed, name = by_case.get(inv.case_id, (None, ""))
+        diagnosed, classification, severity = by_case.get(inv.case_id, (None, "", None))
         rows.append({"id": inv.id, "case_id": inv.case_id, "status": inv.status,
                      "jurisdiction_code": inv.jurisdiction_code,
-                     "person_name": name, "diagnosed_at": diagnosed, "clocks": states,
+                     "classification": classification, "severity": severity, "diagnosed_at": diagnosed,
+                     "clocks": states,
                      "overdue": any(c["state"] == "overdue" for c in states), "next_due": min(due) if due else None})
     return rows
 

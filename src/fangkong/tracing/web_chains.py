@@ -160,12 +160,13 @@ def timeline_page(request: Request, session: WebSessionDep, actor: WebActor) -> 
 # --- clusters ----------------------------------------------------------------------------------
 
 def _members(session: Session, actor: Actor, ids: list[int]) -> list[dict]:
-    """The cluster's cases the actor may see, with their person's name (the cases' scoped statement)."""
+    """The cluster's cases the actor may see (the cases' scoped statement); ids and dates, no names, as on
+    the chain pages (each case's page, an audited read, shows the person)."""
     if not ids:
         return []
     rows = session.execute(cases.list_statement(actor=actor).where(Case.id.in_(ids)).order_by(Case.id))
-    return [{"id": c.id, "person_name": name, "classification": c.classification, "severity": c.severity,
-             "onset_date": c.onset_date} for c, name in rows]
+    return [{"id": c.id, "jurisdiction_code": c.jurisdiction_code, "classification": c.classification,
+             "severity": c.severity, "onset_date": c.onset_date, "diagnosed_at": c.diagnosed_at} for c, _ in rows]
 
 
 @router.get("/tracing/clusters")
