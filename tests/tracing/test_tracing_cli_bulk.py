@@ -38,7 +38,7 @@ def test_ingest_then_trace(tmp_path):
     assert runner.invoke(app, ["ingest", "presence", "--data-dir", str(d), str(presence)]).exit_code == 0
 
     index = write_csv(tmp_path / "index.csv", "person_id,window_start,window_end",
-                      [(1, "2022-03-10 00:00:00", "2022-03-14T00:00:00+08:00")])
+                      [(1, "2022-03-10", "2022-03-14T00:00:00+08:00")])  # a date is its midnight
     out = tmp_path / "out" / "exposures.parquet"
     result = runner.invoke(app, ["trace", "exposures", "--data-dir", str(d), "--index", str(index), "--out", str(out),
                                  "--margin-minutes", "5"])
@@ -55,13 +55,16 @@ def test_ingest_then_trace(tmp_path):
 def test_trace_reports_index_problems_by_row_and_field(tmp_path):
     index = write_csv(tmp_path / "index.csv", "person_id,window_start,window_end", [
         (1, "2022-03-10 00:00:00", "2022-03-14 00:00:00"), ("", "2022-03-10 00:00:00", "2022-03-14 00:00:00"),
-        (3, "2022-03-14 00:00:00", "2022-03-10 00:00:00"), (1, "2022-03-10 00:00:00", "2022-03-12 00:00:00")])
+        (3, "2022-03-14", "2022-03-10"), (1, "2022-03-10 00:00:00", "2022-03-12 00:00:00"),
+        (5, "2022-03-10", "14/03/2022")])
     out = tmp_path / "x.parquet"
     result = runner.invoke(app, ["trace", "exposures", "--data-dir", str(tmp_path / "d"), "--index", str(index),
                                  "--out", str(out), "--no-companions"])
     assert result.exit_code == 1
     rows = pacsv.read_csv(tmp_path / "x.problems.csv").to_pylist()
-    assert [(r["row"], r["field"]) for r in rows] == [(2, "person_id"), (3, "window_end"), (4, "person_id")]
+    assert [(r["row"], r["field"]) for r in rows] == [(2, "person_id"), (3, "window_end"), (4, "person_id"),
+                                                      (5, "window_end")]
+    assert rows[-1]["message"].startswith("cannot read 14/03/2022 as a date (YYYY-MM-DD) or")
     assert not out.exists()
 
 

@@ -13,7 +13,7 @@ from fangkong.screening.engine.run import SourceError
 from fangkong.tracing.engine import validate
 from fangkong.tracing.engine.model import INDEX_SCHEMA
 
-COLUMNS = {"person_id": "id", "window_start": "ts", "window_end": "ts"}
+COLUMNS = {"person_id": "id", "window_start": "ts_or_date", "window_end": "ts_or_date"}  # a date: its midnight
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 

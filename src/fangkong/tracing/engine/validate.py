@@ -14,6 +14,9 @@ from fangkong.screening.engine.validate import Source
 
 D = DUCKDB
 ID_RE = "[+-]?[0-9]{1,18}"
+DATE_RE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+EXPECTED = {"id": "an integer id", "ts": "a date and time (YYYY-MM-DD HH:MM:SS or ISO 8601)",
+            "ts_or_date": "a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM:SS or ISO 8601)"}
 
 
 def _as_id(ref: str, kind: str, text: str) -> str:
@@ -26,20 +29,28 @@ def _as_id(ref: str, kind: str, text: str) -> str:
     return f"CASE WHEN {D.matches(text, ID_RE)} THEN CAST({text} AS BIGINT) END"
 
 
+def _as_timestamp(ref: str, kind: str, text: str, *, dates: bool) -> str:
+    """Local time; with `dates`, a bare date (YYYY-MM-DD) is its midnight."""
+    parsed = as_timestamp(D, ref, kind, text)
+    if not dates or kind != TEXT:
+        return parsed
+    return f"CASE WHEN {D.matches(text, DATE_RE)} THEN try_cast({text} AS TIMESTAMP) ELSE {parsed} END"
+
+
 def missing_columns(source: Source, columns: dict[str, str]) -> list[str]:
     return [name for name in columns if name not in source.columns]
 
 
 def typed_sql(source: Source, columns: dict[str, str]) -> str:
-    """`columns`: name -> "id" | "ts". Each becomes its parsed value and `<name>_bad`."""
+    """`columns`: name -> "id" | "ts" | "ts_or_date". Each becomes its parsed value and `<name>_bad`."""
     row = f"{source.row} AS _row, " if source.row else ""
     keep = "_row, " if source.row else ""
     level1, level2, level3 = [], [], []
     for name, role in columns.items():
         ref, kind = source.columns[name]
         level1 += [f"{ref} AS {name}_src", f"{as_text(D, ref, kind)} AS {name}_txt"]
-        parsed = _as_id(f"{name}_src", kind, f"{name}_txt") if role == "id" else as_timestamp(
-            D, f"{name}_src", kind, f"{name}_txt")
+        parsed = _as_id(f"{name}_src", kind, f"{name}_txt") if role == "id" else _as_timestamp(
+            f"{name}_src", kind, f"{name}_txt", dates=role == "ts_or_date")
         level2 += [f"{parsed} AS {name}", f"{name}_txt"]
         level3 += [name, f"CASE WHEN {name} IS NULL THEN {name}_txt END AS {name}_bad"]
     q1 = f"SELECT {row}{', '.join(level1)} FROM {source.relation}"
@@ -56,7 +67,7 @@ def checks_sql(relation: str, columns: dict[str, str], *, start: str, end: str, 
     before it starts or (with `max_hours`) lasts longer than that."""
     out = []
     for name, role in columns.items():
-        expected = "an integer id" if role == "id" else "a date and time (YYYY-MM-DD HH:MM:SS or ISO 8601)"
+        expected = EXPECTED[role]
         out.append(_check(name, lit("missing value"), f"{name} IS NULL AND {name}_bad IS NULL", relation))
         unreadable = " || ".join([lit("cannot read "), f"{name}_bad", lit(f" as {expected}")])
         out.append(_check(name, unreadable, f"{name}_bad IS NOT NULL", relation))
