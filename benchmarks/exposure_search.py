@@ -274,7 +274,8 @@ def run_distribution(args, distribution: str, work: Path, logs: Path, log) -> di
         result_file = results / f"{name}.parquet"
         result_file.unlink(missing_ok=True)
         cmd = worker_cmd(args, engine, folder / store, index, result_file)
-        doc = run_worker(cmd, args.timeout, logs / f"{distribution}-{name}.log")
+        timeout = args.spark_timeout if engine == "spark" and args.spark_timeout else args.timeout
+        doc = run_worker(cmd, timeout, logs / f"{distribution}-{name}.log")
         doc["input_rows"] = meta["rows_full" if store == "full" else "rows_subset"]
         docs[name] = doc
         log(f"{distribution} {name}: " + (f"ERROR {doc['error']}" if doc.get("error") else
@@ -415,6 +416,7 @@ def parse_args(argv: list[str] | None = None):
     p.add_argument("--repeats", type=int, default=3, help="timed runs after the first (the figure is their median)")
     p.add_argument("--spark-repeats", type=int, help="timed Spark runs after the first (default: --repeats; Spark "
                                                      "takes minutes per run on skewed venues)")
+    p.add_argument("--spark-timeout", type=float, help="seconds before Spark is killed (default: --timeout)")
     p.add_argument("--generate-only", action="store_true", help="generate (or check) the data under --work and stop")
     p.add_argument("--no-ingest", dest="ingest", action="store_false", help="skip the ingest timing")
     p.add_argument("--seed", type=int, default=5)
