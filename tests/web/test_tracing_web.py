@@ -356,3 +356,21 @@ def test_the_exposure_search_button_finds_a_venue_contact(login, tracing_data, w
                                                                     Contact.person_id == other)))
     assert found in ("venue_exposed", "general")
     assert login("grid").post(f"/tracing/investigations/{tracing_data['inv2']}/search", {}).status_code in (403, 404)
+
+
+def test_read_only_roles_see_the_pages_without_the_forms(login, tracing_data):
+    commander = login("commander")
+    page = commander.get(f"/tracing/investigations/{tracing_data['inv']}").text
+    assert 'id="clocks"' in page and 'id="itinerary-table"' in page
+    assert 'id="entry-form"' not in page and 'id="transitions"' not in page and 'id="run-search"' not in page
+    contacts = commander.get(f"/tracing/contacts?case_id={tracing_data['case']}").text
+    assert 'id="bulk-confirm"' in contacts  # commanders manage contacts (contact.manage)
+    auditor = login("auditor").get(f"/tracing/contacts?case_id={tracing_data['case']}")
+    assert auditor.status_code in (200, 403)
+    if auditor.status_code == 200:
+        assert 'class="contact-pick"' not in auditor.text
+    supply = login("supply")
+    for url in ("/tracing/investigations", "/tracing/contacts", "/tracing/chains", "/tracing/chains/timeline",
+                "/tracing/clusters", f"/tracing/investigations/{tracing_data['inv']}"):
+        assert supply.get(url).status_code == 403, url
+    assert 'href="/tracing/investigations"' not in supply.get("/").text

@@ -139,6 +139,8 @@ def investigations_page(request: Request, session: WebSessionDep, actor: WebActo
         items, nxt = investigations.list_investigations(session=session, actor=actor, status=status or None,
                                                         limit=PAGE_SIZE, cursor=cursor)
     except DomainError as exc:
+        if exc.status_code == 403:
+            raise
         errors[exc.field or "form"] = exc.message
     rows = _rows(session, actor, items, utcnow())
     query = {"status": status} if status else {}

@@ -73,6 +73,8 @@ def _context(request: Request, session: Session, actor: Actor, filters: ContactF
             items, nxt = contacts.list_contacts(session=session, actor=actor, limit=PAGE_SIZE,
                                                 cursor=filters.cursor or None, **kwargs)
         except DomainError as exc:
+            if exc.status_code == 403:
+                raise
             errors[exc.field or "form"] = exc.message
     team_list = teams.choices(session=session, actor=actor)
     rows = [{**c.model_dump(exclude={"person"}), "person_name": (c.person or {}).get("name", ""),
