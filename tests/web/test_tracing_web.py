@@ -374,3 +374,22 @@ def test_read_only_roles_see_the_pages_without_the_forms(login, tracing_data):
                 "/tracing/clusters", f"/tracing/investigations/{tracing_data['inv']}"):
         assert supply.get(url).status_code == 403, url
     assert 'href="/tracing/investigations"' not in supply.get("/").text
+
+
+def test_recategorise_needs_a_reason_and_hand_over_makes_a_placement_request(login, tracing_data, in_db):
+    from fangkong.tracing.models import PlacementRequest
+
+    web = login("epi")
+    web.get("/tracing/contacts")
+    hx = {"HX-Request": "true", "HX-Target": "contact-results", "X-CSRF-Token": web.csrf}
+    contact = tracing_data["contacts"][1]
+    refused = web.http.post("/tracing/contacts/bulk", headers=hx, data={
+        "action": "recategorise", "new_category": "general", "reason": "", "ids": [str(contact)]})
+    assert refused.status_code == 200 and "请说明变更类别的理由" in refused.text
+    assert f'value="{contact}" aria-label' in refused.text and "checked" in refused.text  # still picked
+    handed = web.http.post("/tracing/contacts/bulk", headers=hx, data={"action": "handover", "ids": [str(contact)]})
+    assert 'data-action="handover" data-changed="1"' in handed.text
+    assert in_db(lambda s: s.scalar(select(PlacementRequest.status).where(PlacementRequest.contact_id == contact))) \
+        == "requested"
+    again = web.http.post("/tracing/contacts/bulk", headers=hx, data={"action": "handover", "ids": [str(contact)]})
+    assert 'data-changed="0"' in again.text  # handed over once
