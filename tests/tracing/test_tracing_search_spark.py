@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tracing_bulkkit import index_table, random_records, spark  # noqa: F401 - the session fixture
+from tracing_bulkkit import index_table, local_spark, random_records
 
 from fangkong.tracing.engine import EXPOSURE_SCHEMA, CompanionRule, find_exposures, ingest_files
 
 pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="session")
+def spark():
+    return local_spark()  # getOrCreate: the session any other module started, stopped at exit
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +32,8 @@ def random_index(seed: int, n: int = 40):
     rng = np.random.default_rng(seed)
     persons = rng.choice(2_000, n, replace=False) + 1
     days = rng.integers(1, 4, n)
-    return index_table([(int(p), f"2022-03-0{d} 06:30:00", f"2022-03-0{d + 2} 12:00:00") for p, d in zip(persons, days)])
+    return index_table([(int(p), f"2022-03-0{d} 06:30:00", f"2022-03-0{d + 2} 12:00:00")
+                        for p, d in zip(persons, days)])
 
 
 def test_venue_rows_are_identical(store, spark):

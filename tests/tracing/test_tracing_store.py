@@ -54,7 +54,8 @@ def test_a_file_without_a_required_column_stores_nothing(tmp_path):
 
 
 def test_identical_rows_are_stored_once_and_a_reingested_batch_is_skipped(tmp_path):
-    rows = [(1, 10, "2022-03-01 10:00:00", "2022-03-01 11:00:00"), (2, 10, "2022-03-01 10:30:00", "2022-03-01 11:00:00")]
+    rows = [(1, 10, "2022-03-01 10:00:00", "2022-03-01 11:00:00"),
+            (2, 10, "2022-03-01 10:30:00", "2022-03-01 11:00:00")]
     first = write_csv(tmp_path / "a.csv", CHECKIN_HEADER, rows + [rows[0]])
     d = tmp_path / "d"
     report = ingest_files(data_dir=d, kind="checkins", files=[first])
@@ -123,7 +124,8 @@ def test_venue_summary_counts_checkins_per_venue(tmp_path):
     ingest_files(data_dir=tmp_path / "d", kind="checkins", files=[batch])
     assert venue_summary(data_dir=tmp_path / "d").to_pylist() == [
         {"venue_id": 10, "checkins": 2, "first_seen": datetime(2022, 3, 1, 10), "last_seen": datetime(2022, 3, 2, 12)},
-        {"venue_id": 12, "checkins": 1, "first_seen": datetime(2022, 3, 1, 8), "last_seen": datetime(2022, 3, 1, 8, 30)},
+        {"venue_id": 12, "checkins": 1, "first_seen": datetime(2022, 3, 1, 8),
+         "last_seen": datetime(2022, 3, 1, 8, 30)},
     ]
     assert [r["venue_id"] for r in venue_summary(data_dir=tmp_path / "d", venue_ids=[12, 99]).to_pylist()] == [12]
     assert len(venue_summary(data_dir=tmp_path / "empty")) == 0

@@ -1,7 +1,7 @@
 """Builders for the tracing bulk engine tests: small hand-written batches and random stores, and
-the `spark` fixture (one SparkSession per test session, ~8 s to start; import it into a module
-whose tests are marked `spark`). It lives here, not in a tests/tracing/conftest.py: a second module
-named conftest would shadow the one tests/screening imports names from."""
+the local SparkSession (one per test session, ~8 s to start). Its fixture is defined in the test
+modules, not in a tests/tracing/conftest.py: a second module named conftest would shadow the one
+tests/screening imports names from."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def random_records(folder: Path, kind: str, *, n: int, persons: int, places: int
                    max_minutes: int = 240) -> list[Path]:
     """One Parquet file per day of random stays (minute resolution, so intervals often touch)."""
     rng = np.random.default_rng(seed)
-    place, start, end = ("venue_id", "time_in", "time_out") if kind == "checkins" else ("cell_id", "time_start", "time_end")
+    names = ("venue_id", "time_in", "time_out") if kind == "checkins" else ("cell_id", "time_start", "time_end")
+    place, start, end = names
     folder.mkdir(parents=True, exist_ok=True)
     base = np.datetime64("2022-03-01T00:00", "m")
     minute = rng.integers(0, days * 1440, n)
@@ -53,8 +54,8 @@ def random_records(folder: Path, kind: str, *, n: int, persons: int, places: int
     return out
 
 
-@pytest.fixture(scope="session")
-def spark():
+def local_spark():
+    """The active SparkSession (another test module's), else a small local one."""
     pytest.importorskip("pyspark")
     from pyspark.sql import SparkSession
 
@@ -62,5 +63,4 @@ def spark():
                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "4").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    return session

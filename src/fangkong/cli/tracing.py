@@ -116,7 +116,7 @@ def exposures(
     window_days: float | None = typer.Option(None, "--window-days", min=0.001,
                                              help="Companions: cumulative-stay look-back in days (profile)"),
     cumulative_stay_hours: float | None = typer.Option(None, "--cumulative-stay-hours", min=0,
-                                                       help="Companions: either person's stay in the cell above this (profile)"),
+                                                       help="Companions: either person's stay in the cell above this"),
     data_dir: DataDir = None,
 ) -> None:
     """Find everyone who shared a venue (and a grid cell) with the index cases in their windows."""

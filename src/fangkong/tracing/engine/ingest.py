@@ -126,7 +126,6 @@ def _store(runner: DuckDBRunner, data_dir: Path, kind: str, label: str, bid: str
     cols = f"person_id, {place}, {start}, {end}"
     con.execute(f"CREATE OR REPLACE TABLE g AS SELECT DISTINCT {cols}, CAST({start} AS DATE) AS date "
                 f"FROM t WHERE {ok}")
-    good = _scalar(runner, "SELECT count(*) FROM g")
     dates = [r[0] for r in con.execute("SELECT DISTINCT date FROM g ORDER BY date").fetchall()]
     existing = [p for day in dates for p in store.files_between(data_dir, kind, day, day)]
     if existing:  # rows the store holds already; set semantics, and partitions are disjoint by date

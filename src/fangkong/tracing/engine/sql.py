@@ -62,7 +62,8 @@ def cell_pairs_sql(d: Dialect, *, lo, hi) -> str:
                      "least(ip.time_end, p.time_end, ip.window_end)")
     return (f"SELECT ip.index_person_id, p.person_id, ip.cell_id AS place_id, {start} AS overlap_start, "
             f"{end} AS overlap_end, greatest({inside}, 0) AS inside_us "
-            f"FROM pr p JOIN ip ON p.cell_id = ip.cell_id AND p.time_start < ip.time_end AND p.time_end > ip.time_start "
+            "FROM pr p JOIN ip ON p.cell_id = ip.cell_id "
+            "AND p.time_start < ip.time_end AND p.time_end > ip.time_start "
             f"WHERE p.person_id <> ip.index_person_id "
             f"AND p.time_end > {ts_literal(d, lo)} AND p.time_start < {ts_literal(d, hi)}")
 
