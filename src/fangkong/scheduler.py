@@ -27,6 +27,7 @@ def run_once(settings: Settings, now: datetime | None = None) -> dict[str, str]:
     """Run every job once; returns a one-line summary per job (a failed job is logged, the others run)."""
     from fangkong.notify import service as notify
     from fangkong.response.jobs import mark_overdue
+    from fangkong.tracing.jobs import detect_cluster_signals, run_pending_searches
 
     results = {}
     try:
@@ -37,18 +38,17 @@ def run_once(settings: Settings, now: datetime | None = None) -> dict[str, str]:
     except Exception:  # noqa: BLE001 - a job must not take the server down
         log.exception("job mark_overdue failed")
         results["mark_overdue"] = "failed (see the log)"
-    results["exposure_searches"] = _exposure_searches(settings)
+    for name, job in (("exposure_searches", run_pending_searches), ("cluster_signals", detect_cluster_signals)):
+        results[name] = _tracing_job(settings, name, job)
     return results
 
 
-def _exposure_searches(settings: Settings) -> str:
-    from fangkong.tracing.jobs import run_pending_searches
-
+def _tracing_job(settings: Settings, name: str, job) -> str:
     try:
         with session_scope(settings.url) as session:
-            return run_pending_searches(session=session, settings=settings).summary()
+            return job(session=session, settings=settings).summary()
     except Exception:  # noqa: BLE001 - a job must not take the server down
-        log.exception("job exposure_searches failed")
+        log.exception("job %s failed", name)
         return "failed (see the log)"
 
 

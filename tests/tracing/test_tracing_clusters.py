@@ -163,3 +163,17 @@ def test_venue_signal_from_links_and_itineraries(session, epi, actor_of, quiet):
     assert entry.actor_username == "epi_district" and entry.changes == {"case_ids": [None, [c, d]]}
     with pytest.raises(Forbidden):
         clusters.detect_signals(session=session, actor=actor_of("commander"))
+
+
+def test_the_scheduled_job_opens_household_signals(session, quiet):
+    """Households get no link to trigger detection, so the minute job finds their signals."""
+    from fangkong.tracing.jobs import detect_cluster_signals
+
+    first, second = case(session, onset=0, household="H-JOB"), case(session, onset=3, household="H-JOB")
+    run = detect_cluster_signals(session=session)
+    assert len(run.created) == 1 and run.cases_added == 2
+    assert run.summary() == "1 cluster signals opened, 0 clusters extended by 2 cases"
+    cluster = session.get(Cluster, run.created[0])
+    assert (cluster.household_code, cluster.status) == ("H-JOB", "signal")
+    assert sorted(clusters.member_ids(session, cluster.id)) == sorted([first, second])
+    assert detect_cluster_signals(session=session).created == []

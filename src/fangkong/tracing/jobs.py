@@ -1,4 +1,5 @@
-"""The tracing job: run the pending exposure searches (recorded when a case is confirmed)."""
+"""The tracing jobs: run the pending exposure searches (recorded when a case is confirmed), and look
+for new cluster signals (cases linked to one venue or household within the profile's window)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,23 @@ def run_pending_searches(*, session: Session, settings: Settings, actor: Actor =
         (run.done if search.status == "done" else run.failed).append(search.id)
         run.contacts += search.contacts_created or 0
     return run
+
+
+@dataclass
+class SignalRun:
+    created: list[int]
+    extended: list[int]
+    cases_added: int
+
+    def summary(self) -> str:
+        return (f"{len(self.created)} cluster signals opened, {len(self.extended)} clusters extended "
+                f"by {self.cases_added} cases")
+
+
+def detect_cluster_signals(*, session: Session, settings: Settings | None = None, actor: Actor = SYSTEM) -> SignalRun:
+    """Signals from itinerary visits and households as well as links, which open signals on save:
+    a case's itinerary entry at a venue, or a household, may complete a signal with no new link."""
+    from fangkong.tracing.clusters import detect_signals
+
+    result = detect_signals(session=session, actor=actor)
+    return SignalRun(created=list(result.created), extended=list(result.extended), cases_added=result.cases_added)
