@@ -147,8 +147,7 @@ def _write_partitions(runner: DuckDBRunner, data_dir: Path, kind: str, bid: str,
     shutil.rmtree(staging, ignore_errors=True)
     try:
         target = "'" + str(staging).replace("'", "''") + "'"
-        # Uncompressed: the search is bound by decoding the scan, which costs 3.3x the CPU with zstd
-        # and 2.1x with snappy (20M check-ins, docs/exposure-search.md); the price is twice the disk.
+        # Uncompressed: store.PARQUET_COMPRESSION says why.
         runner.con.execute(f"COPY (SELECT {cols}, date FROM g ORDER BY date, {place}, {start}) TO {target} "
                            f"(FORMAT parquet, COMPRESSION uncompressed, PARTITION_BY (date), "
                            f"FILENAME_PATTERN 'part-{bid}-{{i}}')")

@@ -19,6 +19,11 @@ from pathlib import Path
 from fangkong.tracing.engine.model import KINDS
 
 MANIFEST = "_manifest.json"
+# Partition files are not compressed: the search is bound by decoding the scan, which costs 3.3x
+# the CPU with zstd and 2.1x with snappy (20M check-ins, docs/exposure-search.md); the price is
+# twice the disk. pyarrow's name for it; DuckDB's COPY calls it 'uncompressed'. Writers of
+# partition files outside ingest_files (benchmarks) should use it too.
+PARQUET_COMPRESSION = "none"
 
 
 def kind_dir(data_dir: Path, kind: str) -> Path:
