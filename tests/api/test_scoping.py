@@ -660,6 +660,7 @@ PROBES = {
     "GET /api/v1/screening/isolations": probe_screening_isolations,
 }
 PROBES.update(__import__("scoping_tracing").PROBES)  # the tracing routes' probes (tests/api/scoping_tracing.py)
+PROBES.update(__import__("scoping_chains").PROBES)  # chains and clusters (tests/api/scoping_chains.py)
 
 
 def api_routes(app) -> set[str]:
@@ -682,7 +683,8 @@ def test_unauthenticated_requests_are_refused(api):
             continue
         url = path.replace("{code}", "320102").replace("{person_id}", "1").replace("{case_id}", "1").replace("{candidate_id}", "1")
         url = url.replace("{team_id}", "1").replace("{task_id}", "1").replace("{attachment_id}", "1")
-        for name in ("campaign_id", "round_id", "site_id", "tube_id"):
+        for name in ("campaign_id", "round_id", "site_id", "tube_id", "venue_id", "investigation_id", "entry_id",
+                     "contact_id", "link_id", "key", "cluster_id"):
             url = url.replace(f"{{{name}}}", "1")
         r = api.request(method, url, json={} if method != "GET" else None)
         assert r.status_code == 401, route

@@ -128,7 +128,7 @@ def list_clusters(session: SessionDep, actor: ApiActor, settings: SettingsDep, s
 @router.post("/clusters", response_model=ClusterRead, status_code=201)
 def create_cluster(data: ClusterCreate, session: SessionDep, actor: ApiActor) -> ClusterRead:
     cluster = clusters.create(session=session, actor=actor, data=data)
-    return clusters.to_read(session, cluster)
+    return clusters.to_read(session, cluster, actor=actor)
 
 
 @router.post("/clusters/detect", response_model=DetectResult)
@@ -144,7 +144,8 @@ def get_cluster(cluster_id: int, session: SessionDep, actor: ApiActor) -> Cluste
 
 @router.patch("/clusters/{cluster_id}", response_model=ClusterRead)
 def update_cluster(cluster_id: int, data: ClusterUpdate, session: SessionDep, actor: ApiActor) -> ClusterRead:
-    return clusters.to_read(session, clusters.update(session=session, actor=actor, cluster_id=cluster_id, data=data))
+    return clusters.to_read(session, clusters.update(session=session, actor=actor, cluster_id=cluster_id,
+                                                      data=data), actor=actor)
 
 
 @router.post("/clusters/{cluster_id}/status", response_model=ClusterRead)
@@ -152,16 +153,16 @@ def change_cluster_status(cluster_id: int, data: ClusterStatusChange, session: S
                           actor: ApiActor) -> ClusterRead:
     cluster = clusters.change_status(session=session, actor=actor, cluster_id=cluster_id, status=data.status,
                                      reason=data.reason)
-    return clusters.to_read(session, cluster)
+    return clusters.to_read(session, cluster, actor=actor)
 
 
 @router.post("/clusters/{cluster_id}/cases", response_model=ClusterRead)
 def add_cluster_cases(cluster_id: int, data: ClusterCases, session: SessionDep, actor: ApiActor) -> ClusterRead:
     cluster = clusters.add_cases(session=session, actor=actor, cluster_id=cluster_id, case_ids=data.case_ids)
-    return clusters.to_read(session, cluster)
+    return clusters.to_read(session, cluster, actor=actor)
 
 
 @router.delete("/clusters/{cluster_id}/cases/{case_id}", response_model=ClusterRead)
 def remove_cluster_case(cluster_id: int, case_id: int, session: SessionDep, actor: ApiActor) -> ClusterRead:
     cluster = clusters.remove_case(session=session, actor=actor, cluster_id=cluster_id, case_id=case_id)
-    return clusters.to_read(session, cluster)
+    return clusters.to_read(session, cluster, actor=actor)

@@ -137,6 +137,8 @@ def detect_signals(*, session: Session, actor: Actor, jurisdiction_code: str | N
         limits = rule(session=session, jurisdiction_code=info[0])
         if limits is None:
             continue
+        if place in open_ and not actor.covers(open_[place].jurisdiction_code):
+            continue  # the place's open cluster belongs to another jurisdiction: only its users extend it
         if place in open_:
             n = _extend(session, actor, open_[place], cases, limits[1])
             if n:

@@ -57,16 +57,21 @@ def member_ids(session: Session, cluster_id: int) -> list[int]:
                                 .order_by(ClusterCase.case_id)))
 
 
-def to_read(session: Session, cluster: Cluster) -> ClusterRead:
+def to_read(session: Session, cluster: Cluster, *, actor: Actor) -> ClusterRead:
+    """The cluster with the member cases inside the actor's subtree (a venue's cluster holds visitors' cases
+    from other districts: those stay hidden, as in a cross-district chain)."""
     ids = member_ids(session, cluster.id)
-    days = [d for d in (case_day(c) for c in session.scalars(select(Case).where(Case.id.in_(ids)))) if d] if ids else []
+    cases = list(session.scalars(scoped(select(Case).where(Case.id.in_(ids)), actor, Case.jurisdiction_code))
+                 ) if ids else []
+    ids = sorted(c.id for c in cases)
+    days = [d for d in map(case_day, cases) if d]
     return ClusterRead.model_validate(cluster).model_copy(update={
         "case_count": len(ids), "case_ids": ids, "first_case_date": min(days, default=None),
         "last_case_date": max(days, default=None)})
 
 
 def read(*, session: Session, actor: Actor, cluster_id: int) -> ClusterRead:
-    return to_read(session, get(session=session, actor=actor, cluster_id=cluster_id))
+    return to_read(session, get(session=session, actor=actor, cluster_id=cluster_id), actor=actor)
 
 
 def list_clusters(*, session: Session, actor: Actor, status: str | None = None, kind: str | None = None,
@@ -85,7 +90,7 @@ def list_clusters(*, session: Session, actor: Actor, status: str | None = None, 
     if case_id is not None:
         stmt = stmt.where(Cluster.id.in_(select(ClusterCase.cluster_id).where(ClusterCase.case_id == case_id)))
     rows, nxt = keyset_page(session, stmt, Cluster.id, limit=limit, cursor=cursor)
-    return [to_read(session, c) for c in rows], nxt
+    return [to_read(session, c, actor=actor) for c in rows], nxt
 
 
 def rule(*, session: Session, jurisdiction_code: str, at: datetime | None = None) -> tuple[int, int] | None:
@@ -199,6 +204,7 @@ def remove_case(*, session: Session, actor: Actor, cluster_id: int, case_id: int
     cluster = get(session=session, actor=actor, cluster_id=cluster_id, action="chain.manage")
     if cluster.status == "closed":
         raise Conflict("the cases of a closed cluster are kept", field="status")
+    case_in_scope(session=session, actor=actor, case_id=case_id, action="chain.manage")
     member = session.scalar(select(ClusterCase).where(ClusterCase.cluster_id == cluster.id,
                                                       ClusterCase.case_id == case_id))
     if member is None:
