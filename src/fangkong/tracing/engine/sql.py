@@ -101,4 +101,6 @@ def cell_sql(*, stay_us: int) -> str:
 
 
 def ordered(parts: list[str]) -> str:
-    return f"SELECT * FROM ({' UNION ALL '.join(parts)}) u ORDER BY {ORDER}"
+    """The parts in the output order; one part has a single kind, so it is not a sort key then."""
+    order = ORDER if len(parts) > 1 else ORDER.replace(" kind,", "")
+    return f"SELECT * FROM ({' UNION ALL '.join(parts)}) u ORDER BY {order}"
