@@ -13,19 +13,9 @@ from fangkong.db import session_scope
 from fangkong.people.models import Person
 from fangkong.tracing.models import Contact, TransmissionLink, Venue
 
-HOME = "320102"
+from scoping_tracing import HOME, T, _no, _ok
+
 OTHER = "320104"  # another district of the same city
-T = "/api/v1/tracing"
-
-
-def _no(api, method, url, **kw):
-    r = api.request(method, url, user="epi_district", **kw)
-    assert r.status_code == 404, (method, url, r.status_code, r.text)
-
-
-def _ok(r, status=200):
-    assert r.status_code == status, r.text
-    return r.json()
 
 
 def _db(api):
