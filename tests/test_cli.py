@@ -51,6 +51,12 @@ def test_demo_seeds_tracing_from_the_simulation(demo_dir):
         assert traced and count("SELECT count(*) FROM tracing_investigations") == traced
         assert count("SELECT count(*) FROM tracing_exposure_searches WHERE status = 'done'") > 0
         assert count("SELECT count(*) FROM tracing_links") > 0
+        assert count("SELECT count(*) FROM tracing_itinerary WHERE venue_id IS NOT NULL") > 0
+        # the teams' work: steps stamped in order, after diagnosis
+        assert count("SELECT count(*) FROM tracing_investigations WHERE status = 'reported'") > 0
+        assert count("SELECT count(*) FROM tracing_investigations i JOIN cases c ON c.id = i.case_id "
+                     "WHERE i.team_on_site_at < c.diagnosed_at OR i.core_info_at < i.team_on_site_at "
+                     "OR i.reported_at < i.core_info_at") == 0
         unknown = count("SELECT sum(unknown_persons) FROM tracing_exposure_searches WHERE status = 'done'")
         assert unknown == 0  # every exposed person id is a person of the database
     checkins = ds.dataset(demo_dir / "bulk" / "checkins", format="parquet", partitioning="hive").to_table()

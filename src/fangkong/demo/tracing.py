@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow.dataset as pads
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,10 +27,13 @@ from sqlalchemy.orm import Session
 from fangkong.authz import SYSTEM
 from fangkong.cases.models import Case
 from fangkong.config import Settings
+from fangkong.db import utcnow
 from fangkong.errors import Conflict
-from fangkong.tracing import chains, triggers, venues
+from fangkong.tracing import chains, investigations, itinerary, triggers, venues
 from fangkong.tracing.chains_schemas import LinkCreate
 from fangkong.tracing.common import TRACED_CLASSIFICATIONS
+from fangkong.tracing.models import Investigation
+from fangkong.tracing.schemas import ItineraryIn
 from fangkong.tracing.engine import ingest_files
 from fangkong.tracing.jobs import run_pending_searches
 
@@ -35,6 +43,14 @@ SETTINGS = {"household": "household", "school": "school", "work": "workplace", "
             "community": "other"}
 # Exposure searches the demo runs before serving (the most recent cases); the server's job runs the rest.
 SEARCHES_UP_FRONT = 40
+# A case's recalled visits that the demo writes into its itinerary (the first ones of its window).
+ITINERARY_ENTRIES = 8
+# Hours after diagnosis at which the demo's teams finish each step (uniform draws): mostly within the
+# profile's 2/4/24 h, some late, so the clocks and the supervision figures show both.
+STEP_HOURS = (("on_site", 0.3, 2.5), ("core_done", 1.5, 5.0), ("reported", 8.0, 28.0))
+# The teams' work stops this long after the last diagnosis of the outbreak window, so the newest
+# investigations are still in progress when the demo opens.
+WORK_UNTIL_HOURS = 3
 
 
 @dataclass
@@ -118,8 +134,55 @@ def seed_tracing(*, session: Session, settings: Settings, city_dir: Path, run_di
     for case in reversed(traced):  # oldest first, so the job takes the searches in diagnosis order
         triggers.on_case(session=session, actor=SYSTEM, case=case, event="created")
     session.flush()
+    _itineraries(session, data_dir, settings.timezone, traced)
+    _team_work(session, traced)
     links = _links(session, run_dir, first_person_id)
     run = run_pending_searches(session=session, settings=settings, limit=SEARCHES_UP_FRONT)
     return TracingSeed(venues=int(pq.read_metadata(city_dir / "venues.parquet").num_rows),
                        checkins=counts["checkins"], presence=counts["presence"], investigations=len(traced),
                        searches_done=len(run.done), links=links)
+
+
+def _itineraries(session: Session, data_dir: Path, timezone: str, cases: list[Case]) -> None:
+    """Each case's own check-ins inside its look-back window, as the investigator would recall them."""
+    zone = ZoneInfo(timezone)
+    invs = {i.case_id: i for i in session.scalars(select(Investigation))}
+    store = pads.dataset(data_dir / "bulk" / "checkins", format="parquet", partitioning="hive")
+    persons = [c.person_id for c in cases]
+    rows = store.to_table(columns=["person_id", "venue_id", "time_in", "time_out"],
+                          filter=pads.field("person_id").isin(persons)).sort_by([("time_in", "ascending")])
+    by_person: dict[int, list[dict]] = {}
+    for row in rows.to_pylist():
+        by_person.setdefault(row["person_id"], []).append(row)
+    for case in cases:
+        inv = invs.get(case.id)
+        if inv is None or inv.window_start is None:
+            continue
+        start, end = (inv.window_start.astimezone(zone).replace(tzinfo=None),
+                      inv.window_end.astimezone(zone).replace(tzinfo=None))
+        visits = [v for v in by_person.get(case.person_id, []) if v["time_in"] < end and v["time_out"] > start]
+        for v in visits[:ITINERARY_ENTRIES]:
+            itinerary.add(session=session, actor=SYSTEM, investigation_id=inv.id, data=ItineraryIn(
+                kind="venue", venue_id=v["venue_id"], start_at=v["time_in"].replace(tzinfo=zone),
+                end_at=v["time_out"].replace(tzinfo=zone), notes="demo: from the case's check-ins"))
+
+
+def _team_work(session: Session, cases: list[Case]) -> None:
+    """The steps the teams have finished, at seeded random delays after diagnosis."""
+    rng = np.random.default_rng(2022)
+    last = max((c.diagnosed_at for c in cases if c.diagnosed_at is not None), default=None)
+    if last is None:
+        return
+    now = min(utcnow(), last + timedelta(hours=WORK_UNTIL_HOURS))
+    invs = {i.case_id: i for i in session.scalars(select(Investigation))}
+    for case in sorted(cases, key=lambda c: c.id):
+        inv = invs.get(case.id)
+        if inv is None or case.diagnosed_at is None:
+            continue
+        hours = 0.0
+        for status, low, high in STEP_HOURS:
+            hours = max(hours, float(rng.uniform(low, high)))
+            at = case.diagnosed_at + timedelta(hours=hours)
+            if at > now:
+                break
+            investigations.advance(session=session, actor=SYSTEM, investigation_id=inv.id, status=status, at=at)
