@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow.csv as pacsv
+import pytest
 import pyarrow.parquet as pq
 from tracing_bulkkit import CHECKIN_HEADER, PRESENCE_HEADER, index_table, write_csv
 from typer.testing import CliRunner
@@ -46,10 +47,15 @@ def test_ingest_then_trace(tmp_path):
     assert "venue: 2 rows, 2 exposed persons" in result.output
     found = pq.read_table(out)
     assert found.schema == EXPOSURE_SCHEMA
-    assert found["person_id"].to_pylist() == [2, 4]  # 3 only touches; 4 from the second file's good row
+    assert sorted(found["person_id"].to_pylist()) == [2, 4]  # 3 only touches; 4 from the second file's good row
     expected = find_exposures(data_dir=d, index=index_table([(1, "2022-03-10 00:00:00", "2022-03-14 00:00:00")]),
                               margin_minutes=5, companion=CompanionRule())
-    assert found.equals(expected)
+    order = [(c, "ascending") for c in ("index_person_id", "kind", "place_id", "person_id", "overlap_start")]
+    assert found.sort_by(order).equals(expected)  # streamed in the engine's order: the same rows
+    result = runner.invoke(app, ["trace", "exposures", "--data-dir", str(d), "--index", str(index), "--out", str(out),
+                                 "--margin-minutes", "5", "--sorted"])
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out).equals(expected)  # --sorted: the contract's order, file for file
 
 
 def test_trace_reports_index_problems_by_row_and_field(tmp_path):
@@ -73,3 +79,24 @@ def test_trace_reports_a_missing_column(tmp_path):
     result = runner.invoke(app, ["trace", "exposures", "--data-dir", str(tmp_path / "d"), "--index", str(index),
                                  "--out", str(tmp_path / "x.parquet"), "--no-companions"])
     assert result.exit_code == 1 and "window_end: column missing" in result.output
+
+
+def test_write_exposures_streams_the_rows_and_replaces_the_file_whole(tmp_path):
+    """A crowded venue written unordered: the same rows as find_exposures, and a failed search
+    leaves the earlier file as it was."""
+    from fangkong.tracing.engine import write_exposures
+
+    d = tmp_path / "d"
+    n = 3000
+    rows = [(p, 9, "2022-03-11 10:00:00", "2022-03-11 11:00:00") for p in range(1, n + 1)]
+    checkins = write_csv(tmp_path / "c.csv", CHECKIN_HEADER, rows)
+    assert runner.invoke(app, ["ingest", "checkins", "--data-dir", str(d), str(checkins)]).exit_code == 0
+    index = index_table([(p, "2022-03-11 00:00:00", "2022-03-12 00:00:00") for p in (1, 2)])
+    out = tmp_path / "e.parquet"
+    assert write_exposures(data_dir=d, index=index, out=out) == 2 * (n - 1)
+    written = pq.read_table(out)
+    order = [(c, "ascending") for c in ("index_person_id", "kind", "place_id", "person_id", "overlap_start")]
+    assert written.sort_by(order).equals(find_exposures(data_dir=d, index=index))
+    with pytest.raises(ValueError, match="margin_minutes"):
+        write_exposures(data_dir=d, index=index, out=out, margin_minutes=-1)
+    assert pq.read_table(out).equals(written) and not list(tmp_path.glob(".e.parquet*"))

@@ -117,12 +117,15 @@ def exposures(
                                              help="Companions: cumulative-stay look-back in days (profile)"),
     cumulative_stay_hours: float | None = typer.Option(None, "--cumulative-stay-hours", min=0,
                                                        help="Companions: either person's stay in the cell above this"),
+    ordered: bool = typer.Option(False, "--sorted/--unsorted",
+                                 help="Sort the rows by index person, kind, place, person and overlap (slower and "
+                                      "spills to disk on millions of rows) or write them as the join gives them"),
     data_dir: DataDir = None,
 ) -> None:
     """Find everyone who shared a venue (and a grid cell) with the index cases in their windows."""
     import pyarrow.parquet as pq
 
-    from fangkong.tracing.engine import find_exposures, read_index
+    from fangkong.tracing.engine import read_index, write_exposures
 
     settings = settings_for(data_dir)
     rule = _companion_rule(companions, profile, min_overlap_minutes, window_days, cumulative_stay_hours)
@@ -133,14 +136,10 @@ def exposures(
         raise typer.Exit(1)
     started = time.perf_counter()
     with console.status(f"searching with {engine.value}…"):
-        found = find_exposures(data_dir=settings.data_dir, index=table, engine=engine.value,
-                               margin_minutes=margin_minutes, companion=rule)
+        write_exposures(data_dir=settings.data_dir, index=table, out=out, engine=engine.value,
+                        margin_minutes=margin_minutes, companion=rule, ordered=ordered)
     elapsed = time.perf_counter() - started
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    pq.write_table(found, tmp)
-    tmp.replace(out)
-    _print_summary(found, len(table), out, elapsed)
+    _print_summary(pq.read_table(out, columns=["kind", "person_id"]), len(table), out, elapsed)
 
 
 def _print_summary(found, cases: int, out: Path, elapsed: float) -> None:

@@ -18,8 +18,8 @@ from fangkong.screening.engine.spark_engine import spark_session  # the local se
 from fangkong.tracing.engine.ingest import ingest_files
 from fangkong.tracing.engine.model import (EXPOSURE_SCHEMA, INDEX_SCHEMA, MAX_STAY, SUMMARY_SCHEMA, CompanionRule,
                                            FileReport, IngestReport)
-from fangkong.tracing.engine.search import check_index, find_exposures, venue_summary
+from fangkong.tracing.engine.search import check_index, find_exposures, venue_summary, write_exposures
 
 __all__ = ["EXPOSURE_SCHEMA", "INDEX_SCHEMA", "MAX_STAY", "SUMMARY_SCHEMA", "CompanionRule", "FileReport",
            "IngestReport", "check_index", "find_exposures", "ingest_files", "read_index", "spark_session",
-           "venue_summary"]
+           "venue_summary", "write_exposures"]

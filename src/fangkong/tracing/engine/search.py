@@ -11,11 +11,14 @@ intersection, so both engines give it bit for bit the same.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from fangkong.tracing.engine import sql, store
 from fangkong.tracing.engine.model import (EXPOSURE_SCHEMA, INDEX_SCHEMA, SUMMARY_SCHEMA, CompanionRule,
@@ -54,11 +57,43 @@ def find_exposures(*, data_dir: Path, index: pa.Table, engine: str = "duckdb", m
     """Venue co-presence (and, with `companion`, 时空伴随 cell companions) of the index persons,
     one row per overlapping pair of records, in EXPOSURE_SCHEMA, sorted by index person, kind,
     place, exposed person and overlap."""
+    with _search(data_dir, index, engine, margin_minutes, companion, spark, ordered=True) as batches:
+        return pa.Table.from_batches(list(batches), schema=EXPOSURE_SCHEMA)
+
+
+def write_exposures(*, data_dir: Path, index: pa.Table, out: Path, engine: str = "duckdb",
+                    margin_minutes: float = 0, companion: CompanionRule | None = None, spark=None,
+                    ordered: bool = False) -> int:
+    """The rows of find_exposures written to the Parquet file `out` as they come (replaced whole, via
+    a temporary file); returns the number of rows. Unordered by default: the rows stream from the
+    join into the file, so memory stays bounded however many exposures hot spots give, where
+    sorting millions of rows would spill (docs/exposure-search.md)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    rows = 0
+    try:
+        with _search(data_dir, index, engine, margin_minutes, companion, spark, ordered=ordered) as batches, \
+                pq.ParquetWriter(tmp, EXPOSURE_SCHEMA) as writer:
+            for batch in batches:
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return rows
+
+
+@contextmanager
+def _search(data_dir, index: pa.Table, engine: str, margin_minutes: float, companion: CompanionRule | None,
+            spark, *, ordered: bool) -> Iterator[Iterator[pa.RecordBatch]]:
+    """The search's rows as a stream of EXPOSURE_SCHEMA batches, while the engine is open."""
     if margin_minutes < 0:
         raise ValueError("margin_minutes must not be negative")
     index = check_index(index)
     if not len(index):
-        return EXPOSURE_SCHEMA.empty_table()
+        yield iter(())
+        return
     runner = open_search(engine, spark=spark)
     try:
         days = companion.window_days if companion else 0
@@ -69,9 +104,7 @@ def find_exposures(*, data_dir: Path, index: pa.Table, engine: str = "duckdb", m
         last = _day(pc.max(index["window_end"]).as_py())
         parts = [p for p in (_venue_part(runner, Path(data_dir), first, last, margin_minutes),
                              _cell_part(runner, Path(data_dir), first, last, companion) if companion else None) if p]
-        if not parts:
-            return EXPOSURE_SCHEMA.empty_table()
-        return pa.Table.from_batches([_conform(b) for b in runner.batches(sql.ordered(parts))], schema=EXPOSURE_SCHEMA)
+        yield (_conform(b) for b in runner.batches(sql.combined(parts, ordered=ordered))) if parts else iter(())
     finally:
         runner.close()
 

@@ -100,7 +100,11 @@ def cell_sql(*, stay_us: int) -> str:
             "AND q.person_id = cp.person_id AND q.place_id = cp.place_id")
 
 
-def ordered(parts: list[str]) -> str:
-    """The parts in the output order; one part has a single kind, so it is not a sort key then."""
+def combined(parts: list[str], *, ordered: bool = True) -> str:
+    """The parts together, in the output order (one part has a single kind, so it is not a sort key
+    then), or in the engine's own order, which streams without a sort."""
+    union = f"SELECT * FROM ({' UNION ALL '.join(parts)}) u"
+    if not ordered:
+        return union
     order = ORDER if len(parts) > 1 else ORDER.replace(" kind,", "")
-    return f"SELECT * FROM ({' UNION ALL '.join(parts)}) u ORDER BY {order}"
+    return f"{union} ORDER BY {order}"
