@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tracing_bulkkit import index_table, local_spark, random_records
+from tracing_bulkkit import columns_of, index_table, local_spark, random_records
 
 from fangkong.tracing.engine import EXPOSURE_SCHEMA, CompanionRule, find_exposures, ingest_files
 
@@ -73,6 +73,27 @@ def test_the_cli_runs_on_spark(store, spark, tmp_path):
     out = tmp_path / "exposures.parquet"
     result = CliRunner().invoke(app, ["trace", "exposures", "--data-dir", str(store), "--index",
                                       str(tmp_path / "index.parquet"), "--out", str(out), "--engine", "spark",
-                                      "--no-companions"])
+                                      "--no-companions", "--sorted"])
     assert result.exit_code == 0, result.output
-    assert pq.read_table(out).equals(find_exposures(data_dir=store, index=index))
+    assert pq.read_table(out).cast(EXPOSURE_SCHEMA).equals(find_exposures(data_dir=store, index=index))
+
+
+def test_written_files_are_identical(store, spark, tmp_path):
+    """`write_exposures`: DuckDB writes the file itself, Spark through Arrow batches; sorted, the two
+    files are the same file's rows, types and order, venue and cell kinds alike."""
+    import pyarrow.parquet as pq
+
+    from fangkong.tracing.engine import write_exposures
+
+    index = random_index(3)
+    rule = CompanionRule(min_overlap_minutes=10, window_days=3, cumulative_stay_hours=8)
+    files = {}
+    for engine in ("duckdb", "spark"):
+        files[engine] = tmp_path / f"{engine}.parquet"
+        rows = write_exposures(data_dir=store, index=index, out=files[engine], companion=rule, engine=engine,
+                               spark=spark, ordered=True)
+        assert rows > 100, engine
+        assert columns_of(pq.read_schema(files[engine])) == columns_of(EXPOSURE_SCHEMA), engine
+    duck, sprk = (pq.read_table(files[e]).cast(EXPOSURE_SCHEMA) for e in ("duckdb", "spark"))
+    assert sprk.equals(duck)
+    assert duck.cast(EXPOSURE_SCHEMA).equals(find_exposures(data_dir=store, index=index, companion=rule))

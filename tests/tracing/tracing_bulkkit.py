@@ -64,3 +64,8 @@ def local_spark():
                .config("spark.sql.shuffle.partitions", "4").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def columns_of(schema) -> list[tuple[str, object]]:
+    """Names and types of a schema, without the optional/required flag engines set differently."""
+    return [(f.name, f.type) for f in schema]

@@ -33,6 +33,8 @@ EXPOSURE_SCHEMA = pa.schema([
     pa.field("overlap_start", TS, False), pa.field("overlap_end", TS, False),
     pa.field("overlap_minutes", pa.float64(), False),
 ])
+# An output file of `write_exposures` has these names and types; whether a column is marked optional
+# depends on the engine that wrote it (DuckDB decides per query), and no value is ever null.
 EXPOSURE_ORDER = ("index_person_id", "kind", "place_id", "person_id", "overlap_start", "overlap_end")
 INDEX_SCHEMA = pa.schema([pa.field("person_id", pa.int64(), False), pa.field("window_start", TS, False),
                           pa.field("window_end", TS, False)])

@@ -69,6 +69,13 @@ class DuckDBSearch:
         """The rows as a stream of record batches: a large result is never held twice."""
         return self.con.sql(sql).to_arrow_reader(1 << 20)
 
+    def copy_parquet(self, sql: str, path: Path, *, ordered: bool) -> None:
+        """The rows of `sql` written by DuckDB into the Parquet file `path`; without `ordered`, in
+        whatever order the threads finish (keeping insertion order would serialise the write)."""
+        if not ordered:
+            self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute(f"COPY ({sql}) TO {_quoted(path)} (FORMAT parquet)")
+
     def close(self) -> None:
         self.con.close()
         shutil.rmtree(self._tmp, ignore_errors=True)

@@ -57,42 +57,49 @@ def find_exposures(*, data_dir: Path, index: pa.Table, engine: str = "duckdb", m
     """Venue co-presence (and, with `companion`, 时空伴随 cell companions) of the index persons,
     one row per overlapping pair of records, in EXPOSURE_SCHEMA, sorted by index person, kind,
     place, exposed person and overlap."""
-    with _search(data_dir, index, engine, margin_minutes, companion, spark, ordered=True) as batches:
-        return pa.Table.from_batches(list(batches), schema=EXPOSURE_SCHEMA)
+    with _prepared(data_dir, index, engine, margin_minutes, companion, spark) as (runner, parts):
+        if not parts:
+            return EXPOSURE_SCHEMA.empty_table()
+        batches = [_conform(b) for b in runner.batches(sql.combined(parts, ordered=True))]
+        return pa.Table.from_batches(batches, schema=EXPOSURE_SCHEMA)
 
 
 def write_exposures(*, data_dir: Path, index: pa.Table, out: Path, engine: str = "duckdb",
                     margin_minutes: float = 0, companion: CompanionRule | None = None, spark=None,
                     ordered: bool = False) -> int:
-    """The rows of find_exposures written to the Parquet file `out` as they come (replaced whole, via
-    a temporary file); returns the number of rows. Unordered by default: the rows stream from the
+    """The rows of find_exposures written to the Parquet file `out` (EXPOSURE_SCHEMA's names and
+    types) as they come (replaced whole, via a temporary file); returns the number of rows. Unordered by default: the rows stream from the
     join into the file, so memory stays bounded however many exposures hot spots give, where
-    sorting millions of rows would spill (docs/exposure-search.md)."""
+    sorting millions of rows would spill (docs/exposure-search.md). DuckDB writes the file itself,
+    in parallel with the join; Spark's rows pass through Arrow batches."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
-    rows = 0
     try:
-        with _search(data_dir, index, engine, margin_minutes, companion, spark, ordered=ordered) as batches, \
-                pq.ParquetWriter(tmp, EXPOSURE_SCHEMA) as writer:
-            for batch in batches:
-                writer.write_batch(batch)
-                rows += batch.num_rows
+        with _prepared(data_dir, index, engine, margin_minutes, companion, spark) as (runner, parts):
+            query = sql.combined(parts, ordered=ordered) if parts else None
+            if query is not None and isinstance(runner, DuckDBSearch):
+                runner.copy_parquet(sql.conformed(query), tmp, ordered=ordered)
+            else:
+                with pq.ParquetWriter(tmp, EXPOSURE_SCHEMA) as writer:
+                    for batch in runner.batches(query) if query else ():
+                        writer.write_batch(_conform(batch))
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)
-    return rows
+    return pq.ParquetFile(out).metadata.num_rows
 
 
 @contextmanager
-def _search(data_dir, index: pa.Table, engine: str, margin_minutes: float, companion: CompanionRule | None,
-            spark, *, ordered: bool) -> Iterator[Iterator[pa.RecordBatch]]:
-    """The search's rows as a stream of EXPOSURE_SCHEMA batches, while the engine is open."""
+def _prepared(data_dir, index: pa.Table, engine: str, margin_minutes: float, companion: CompanionRule | None,
+              spark) -> Iterator[tuple[object, list[str]]]:
+    """The open engine with the index and the search's parts (SQL of each kind) ready; no parts when
+    nothing can match."""
     if margin_minutes < 0:
         raise ValueError("margin_minutes must not be negative")
     index = check_index(index)
     if not len(index):
-        yield iter(())
+        yield None, []
         return
     runner = open_search(engine, spark=spark)
     try:
@@ -104,7 +111,7 @@ def _search(data_dir, index: pa.Table, engine: str, margin_minutes: float, compa
         last = _day(pc.max(index["window_end"]).as_py())
         parts = [p for p in (_venue_part(runner, Path(data_dir), first, last, margin_minutes),
                              _cell_part(runner, Path(data_dir), first, last, companion) if companion else None) if p]
-        yield (_conform(b) for b in runner.batches(sql.combined(parts, ordered=ordered))) if parts else iter(())
+        yield runner, parts
     finally:
         runner.close()
 

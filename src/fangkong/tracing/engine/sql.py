@@ -108,3 +108,13 @@ def combined(parts: list[str], *, ordered: bool = True) -> str:
         return union
     order = ORDER if len(parts) > 1 else ORDER.replace(" kind,", "")
     return f"{union} ORDER BY {order}"
+
+
+def conformed(query: str) -> str:
+    """`query`'s rows in EXPOSURE_SCHEMA, for DuckDB writing the file itself (DuckDB's SQL): the kind's
+    name and the minutes of the intersection, computed as search._conform computes them in Arrow
+    (microseconds as a double divided by 60e6), so the values are the same bit for bit."""
+    names = " ".join(f"WHEN {i} THEN '{k}'" for i, k in enumerate(KINDS))
+    return (f"SELECT index_person_id, person_id, CASE kind {names} END AS kind, place_id, overlap_start, "
+            "overlap_end, CAST(date_diff('microsecond', overlap_start, overlap_end) AS DOUBLE) / 60e6 "
+            f"AS overlap_minutes FROM ({query}) x")
