@@ -68,10 +68,12 @@ def write_exposures(*, data_dir: Path, index: pa.Table, out: Path, engine: str =
                     margin_minutes: float = 0, companion: CompanionRule | None = None, spark=None,
                     ordered: bool = False) -> int:
     """The rows of find_exposures written to the Parquet file `out` (EXPOSURE_SCHEMA's names and
-    types) as they come (replaced whole, via a temporary file); returns the number of rows. Unordered by default: the rows stream from the
-    join into the file, so memory stays bounded however many exposures hot spots give, where
-    sorting millions of rows would spill (docs/exposure-search.md). DuckDB writes the file itself,
-    in parallel with the join; Spark's rows pass through Arrow batches."""
+    types) as they come (replaced whole, via a temporary file); returns the number of rows.
+
+    Unordered by default: the rows stream from the join into the file, so memory stays bounded
+    however many exposures hot spots give, where sorting millions of rows would spill
+    (docs/exposure-search.md). DuckDB writes the file itself, in parallel with the join; Spark's
+    rows pass through Arrow batches."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
