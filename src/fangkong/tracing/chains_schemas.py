@@ -6,21 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from fangkong.tracing.schemas import Setting
+from fangkong.tracing.schemas import Setting, _In, _Out
 
 Certainty = Literal["confirmed", "probable", "possible"]
 ClusterKind = Literal["venue", "household", "workplace", "school", "other"]
 ClusterStatus = Literal["signal", "cluster", "closed"]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
 
 
 # --- links -------------------------------------------------------------------------------------
