@@ -75,14 +75,18 @@ def _index(search: ExposureSearch, case: Case) -> pa.Table:
                      "window_end": pa.array([local_naive(search.window_end, tz)], pa.timestamp("us"))})
 
 
+# The profile's [contacts.companion] keys → CompanionRule fields; a key the profile lacks keeps the
+# engine's default (the same published values, with their source, in `CompanionRule`).
+COMPANION_FIELDS = {"min_overlap": "min_overlap_minutes", "window_days": "window_days",
+                    "cumulative_stay_hours": "cumulative_stay_hours"}
+
+
 def _companion(rules: ContactRules):
     if rules.companion is None:
         return None
     from fangkong.tracing.engine import CompanionRule
 
-    values = rules.companion
-    return CompanionRule(min_overlap_minutes=values.get("min_overlap", 10), window_days=values.get("window_days", 14),
-                         cumulative_stay_hours=values.get("cumulative_stay_hours", 30))
+    return CompanionRule(**{COMPANION_FIELDS[k]: v for k, v in rules.companion.items()})
 
 
 def run_search(*, session: Session, search_id: int, data_dir: Path, actor: Actor, margin_minutes: float = 0,
