@@ -268,9 +268,11 @@ def _summary(links: LinkSet, chain_no: int) -> ChainSummary:
 
 
 def list_chains(*, session: Session, actor: Actor, jurisdiction_code: str | None = None, min_size: int = 2,
-                limit: int = 50, cursor: str | None = None) -> ChainPage:
-    """Chains in scope, largest first (then by key); page on with `cursor`."""
-    links = load_scope(session=session, actor=actor, jurisdiction_code=jurisdiction_code)
+                limit: int = 50, cursor: str | None = None, links: LinkSet | None = None) -> ChainPage:
+    """Chains in scope, largest first (then by key); page on with `cursor`. `links`: the scope if the
+    caller has loaded it already (`load_scope` with the same actor and jurisdiction)."""
+    if links is None:
+        links = load_scope(session=session, actor=actor, jurisdiction_code=jurisdiction_code)
     c = links.chains
     order = np.lexsort((c.key, -c.size))
     order = order[c.size[order] >= min_size]
@@ -292,11 +294,18 @@ def chain_of_case(*, session: Session, actor: Actor, case_id: int) -> ChainSumma
     return _summary(links, chain_no)
 
 
-def _chain_by_key(session: Session, actor: Actor, key: int) -> tuple[LinkSet, int]:
-    try:
-        links, chain_no = load_chain_of(session=session, actor=actor, case_id=key)
-    except NotFound:
-        raise NotFound(f"no chain {key}") from None
+def _chain_by_key(session: Session, actor: Actor, key: int, links: LinkSet | None = None) -> tuple[LinkSet, int]:
+    """Chain `key`: walked from its case, or found in `links`, the scope already loaded."""
+    if links is None:
+        try:
+            links, chain_no = load_chain_of(session=session, actor=actor, case_id=key)
+        except NotFound:
+            raise NotFound(f"no chain {key}") from None
+    else:
+        index = int(links.chains.index_of([key])[0])
+        if index < 0:
+            raise NotFound(f"no chain {key}")
+        chain_no = int(links.chains.chain[index])
     if int(links.chains.key[chain_no]) != key:
         raise NotFound(f"no chain {key}: chains are named by their smallest case id, here "
                        f"{int(links.chains.key[chain_no])}")
@@ -316,9 +325,11 @@ def _cases(session: Session, ids: Iterable[int], *columns) -> dict[int, tuple]:
     return found
 
 
-def timeline(*, session: Session, actor: Actor, key: int, limit: int = 1000, cursor: str | None = None) -> TimelinePage:
-    """The cases of chain `key` by onset (unknown onsets last, then by case id), with generations."""
-    links, chain_no = _chain_by_key(session, actor, key)
+def timeline(*, session: Session, actor: Actor, key: int, limit: int = 1000, cursor: str | None = None,
+             links: LinkSet | None = None) -> TimelinePage:
+    """The cases of chain `key` by onset (unknown onsets last, then by case id), with generations.
+    `links`: the scope if the caller has loaded it already (timelines of several chains)."""
+    links, chain_no = _chain_by_key(session, actor, key, links)
     c = links.chains
     members = c.members(chain_no)
     onset = np.where(np.isnan(links.onset[members]), np.inf, links.onset[members])
@@ -345,15 +356,18 @@ def timeline(*, session: Session, actor: Actor, key: int, limit: int = 1000, cur
 
 
 def graph(*, session: Session, actor: Actor, jurisdiction_code: str | None = None, chain_key: int | None = None,
-          node_limit: int = DEFAULT_NODE_LIMIT) -> Graph:
-    """Nodes and links for an ECharts graph; beyond `node_limit` cases, aggregated (docs/chains.md, "Graph")."""
+          node_limit: int = DEFAULT_NODE_LIMIT, links: LinkSet | None = None) -> Graph:
+    """Nodes and links for an ECharts graph; beyond `node_limit` cases, aggregated (docs/chains.md, "Graph").
+    `links`: the scope if the caller has loaded it already (used for the graph of all chains)."""
     if not 1 <= node_limit <= MAX_NODE_LIMIT:
         raise Invalid(f"node_limit is between 1 and {MAX_NODE_LIMIT}", field="node_limit")
     if chain_key is not None:
         links, chain_no = _chain_by_key(session, actor, chain_key)
         select_ = [chain_no]
     else:
-        links, select_ = load_scope(session=session, actor=actor, jurisdiction_code=jurisdiction_code), None
+        if links is None:
+            links = load_scope(session=session, actor=actor, jurisdiction_code=jurisdiction_code)
+        select_ = None
     view = aggregate_graph(links.chains, node_limit=node_limit, select=select_)
     nodes = view.nodes.to_pylist()
     cases = _cases(session, [n["case_id"] for n in nodes if n["case_id"] is not None],
