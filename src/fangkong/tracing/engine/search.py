@@ -21,8 +21,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from fangkong.tracing.engine import sql, store
-from fangkong.tracing.engine.model import (EXPOSURE_SCHEMA, INDEX_SCHEMA, SUMMARY_SCHEMA, CompanionRule,
-                                           store_schema)
+from fangkong.tracing.engine.model import (END, EXPOSURE_SCHEMA, INDEX_SCHEMA, START, SUMMARY_SCHEMA,
+                                           CompanionRule, store_schema)
 from fangkong.tracing.engine.runners import DuckDBSearch, open_search
 
 DAY = timedelta(days=1)
@@ -123,29 +123,39 @@ def _bounds(runner, relation: str, start: str, end: str):
     return (row["lo"], row["hi"]) if row["lo"] is not None else (None, None)
 
 
-def _venue_part(runner, data_dir: Path, first: date, last: date, margin_minutes: float) -> str | None:
-    schema = store_schema("checkins")
-    runner.files("ck_idx", store.files_between(data_dir, "checkins", first, last), schema)
-    runner.create("ic", sql.index_checkins_sql())
-    lo, hi = _bounds(runner, "ic", "time_in", "time_out")
+def _index_records(runner, data_dir: Path, kind: str, first: date, last: date, names: tuple[str, str, str],
+                   index_sql: str) -> tuple | None:
+    """The index persons' records of `kind` inside their windows (from the partitions `first`..`last`)
+    materialised, and everyone's records from the partitions that can overlap them: `names` are the
+    relations (index partitions, index records, overlapping partitions). Their time bounds, or None
+    when the index persons have no record."""
+    schema, (idx_files, records, wide) = store_schema(kind), names
+    runner.files(idx_files, store.files_between(data_dir, kind, first, last), schema)
+    runner.create(records, index_sql)
+    lo, hi = _bounds(runner, records, START[kind], END[kind])
     if lo is None:
         return None
-    runner.files("ck", store.files_between(data_dir, "checkins", _day(lo) - DAY, _day(hi)), schema)
-    return sql.venue_sql(runner.dialect, margin_us=round(margin_minutes * 60e6), lo=lo, hi=hi)
+    runner.files(wide, store.files_between(data_dir, kind, _day(lo) - DAY, _day(hi)), schema)
+    return lo, hi
+
+
+def _venue_part(runner, data_dir: Path, first: date, last: date, margin_minutes: float) -> str | None:
+    bounds = _index_records(runner, data_dir, "checkins", first, last, ("ck_idx", "ic", "ck"),
+                            sql.index_checkins_sql())
+    if bounds is None:
+        return None
+    return sql.venue_sql(runner.dialect, margin_us=round(margin_minutes * 60e6), lo=bounds[0], hi=bounds[1])
 
 
 def _cell_part(runner, data_dir: Path, first: date, last: date, rule: CompanionRule) -> str | None:
-    schema = store_schema("presence")
-    runner.files("pr_idx", store.files_between(data_dir, "presence", first, last), schema)
-    runner.create("ip", sql.index_presence_sql())
-    lo, hi = _bounds(runner, "ip", "time_start", "time_end")
-    if lo is None:
+    bounds = _index_records(runner, data_dir, "presence", first, last, ("pr_idx", "ip", "pr"),
+                            sql.index_presence_sql())
+    if bounds is None:
         return None
-    runner.files("pr", store.files_between(data_dir, "presence", _day(lo) - DAY, _day(hi)), schema)
-    runner.create("cp", sql.cell_pairs_sql(runner.dialect, lo=lo, hi=hi))
+    runner.create("cp", sql.cell_pairs_sql(runner.dialect, lo=bounds[0], hi=bounds[1]))
     runner.create("tr", sql.triples_sql(min_overlap_us=round(rule.min_overlap_minutes * 60e6)))
     stay_from = _day(runner.fetch("SELECT min(stay_from) AS s FROM idx").column(0)[0].as_py())
-    runner.files("pr_stay", store.files_between(data_dir, "presence", stay_from - DAY, last), schema)
+    runner.files("pr_stay", store.files_between(data_dir, "presence", stay_from - DAY, last), store_schema("presence"))
     runner.create("st", sql.stays_sql(runner.dialect))
     return sql.cell_sql(stay_us=round(rule.cumulative_stay_hours * 3600e6))
 
