@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from fangkong.audit import service as audit
-from fangkong.authz import Actor, require, scoped
+from fangkong.authz import Actor
 from fangkong.cases.models import Case
 from fangkong.db import utcnow
 from fangkong.errors import Invalid, NotFound
@@ -228,10 +228,3 @@ def list_exposures(*, session: Session, actor: Actor, case_id: int, kind: str | 
     audit.record(session=session, actor=actor, action="exposure.read", resource_type="case", resource_id=case.id,
                  jurisdiction_code=case.jurisdiction_code)
     return keyset_page(session, stmt, Exposure.id, limit=limit, cursor=cursor)
-
-
-def pending(*, session: Session, actor: Actor, limit: int = 100) -> list[ExposureSearch]:
-    require(actor, "tracing.search")
-    stmt = scoped(select(ExposureSearch), actor, ExposureSearch.jurisdiction_code)
-    return list(session.scalars(stmt.where(ExposureSearch.status == "pending").order_by(ExposureSearch.id)
-                                .limit(limit)))
