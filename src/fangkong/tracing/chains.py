@@ -195,10 +195,6 @@ class LinkSet:
     chains: Chains
     onset: np.ndarray  # per case of `chains`: day number (date.toordinal) of onset, NaN when unknown
 
-    def onset_date(self, index: int) -> date | None:
-        value = self.onset[index]
-        return None if np.isnan(value) else date.fromordinal(int(value))
-
 
 def _link_rows(session: Session, stmt: Select) -> list[tuple]:
     return [tuple(r) for r in session.execute(stmt)]
