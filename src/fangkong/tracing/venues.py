@@ -25,7 +25,6 @@ from fangkong.kit.bulk import insert_rows
 from fangkong.kit.pagination import keyset_page
 from fangkong.tracing.models import Venue
 
-COLUMNS = ("venue_id", "place_code", "name", "kind", "address", "lon", "lat", "jurisdiction_code")
 REQUIRED = ("venue_id", "place_code", "name", "jurisdiction_code")
 FIELDS = ("place_code", "name", "kind", "address", "lon", "lat", "cell_id", "jurisdiction_code")
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
@@ -132,8 +131,10 @@ def _unique_rows(parsed: list[tuple[int, dict]], errors: list[RowError]) -> list
     return list(by_id.values())
 
 
-def _split(session: Session, rows: list[tuple[int, dict]], errors: list[RowError]) -> tuple[list[dict], list[dict]]:
-    """New venues and changed ones; a place code held by another stored venue is an error."""
+def _split(session: Session, rows: list[tuple[int, dict]],
+           errors: list[RowError]) -> tuple[list[dict], list[tuple[Venue, dict]]]:
+    """New venues and changed ones (with their stored record); a place code held by another stored
+    venue is an error."""
     ids = [r["id"] for _, r in rows]
     stored: dict[int, Venue] = {}
     for chunk in range(0, len(ids), 5000):
@@ -154,14 +155,13 @@ def _split(session: Session, rows: list[tuple[int, dict]], errors: list[RowError
         if venue is None:
             new.append(values)
         elif any(getattr(venue, f) != values[f] for f in FIELDS):
-            changed.append(values)
+            changed.append((venue, values))
     return new, changed
 
 
-def _store(session: Session, new: list[dict], changed: list[dict]) -> None:
+def _store(session: Session, new: list[dict], changed: list[tuple[Venue, dict]]) -> None:
     now = utcnow()
-    for values in changed:
-        venue = session.get(Venue, values["id"])
+    for venue, values in changed:
         for f in FIELDS:
             setattr(venue, f, values[f])
         venue.updated_at = now
