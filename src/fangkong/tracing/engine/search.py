@@ -60,8 +60,12 @@ def find_exposures(*, data_dir: Path, index: pa.Table, engine: str = "duckdb", m
     with _prepared(data_dir, index, engine, margin_minutes, companion, spark) as (runner, parts):
         if not parts:
             return EXPOSURE_SCHEMA.empty_table()
-        batches = [_conform(b) for b in runner.batches(sql.combined(parts, ordered=True))]
-        return pa.Table.from_batches(batches, schema=EXPOSURE_SCHEMA)
+        return fetch_exposures(runner, sql.combined(parts, ordered=True))
+
+
+def fetch_exposures(runner, query: str) -> pa.Table:
+    """The rows of an exposure query (sql.py's parts) in EXPOSURE_SCHEMA."""
+    return pa.Table.from_batches([_conform(b) for b in runner.batches(query)], schema=EXPOSURE_SCHEMA)
 
 
 def write_exposures(*, data_dir: Path, index: pa.Table, out: Path, engine: str = "duckdb",
