@@ -14,6 +14,7 @@ from fangkong.db import utcnow
 from fangkong.errors import Invalid, NotFound
 from fangkong.response.models import Team
 from fangkong.tracing.common import case_start, contact_rules
+from fangkong.tracing.contacts import get
 from fangkong.tracing.models import Contact, PlacementRequest
 from fangkong.tracing.rules import ContactRules, clock_start
 from fangkong.tracing.schemas import BulkResult, ContactBulk
@@ -47,6 +48,17 @@ def _touch(session: Session, actor: Actor, contact: Contact, action: str, change
                  jurisdiction_code=contact.jurisdiction_code, changes=changes, detail=detail)
 
 
+def _set_all(session: Session, actor: Actor, contacts: list[Contact], action: str, field: str, value,
+             detail: str = "") -> BulkResult:
+    """Set `field` to `value` on the contacts that differ, each change audited as `contact.<action>`."""
+    changed = [c for c in contacts if getattr(c, field) != value]
+    for contact in changed:
+        before = getattr(contact, field)
+        setattr(contact, field, value)
+        _touch(session, actor, contact, f"contact.{action}", {field: [before, value]}, detail)
+    return BulkResult(action=action, changed=len(changed), unchanged=len(contacts) - len(changed))
+
+
 def bulk(*, session: Session, actor: Actor, data: ContactBulk) -> BulkResult:
     contacts = _contacts(session, actor, data.ids)
     handler = {"confirm": _confirm, "recategorise": _recategorise, "assign": _assign, "handover": _handover}
@@ -56,11 +68,7 @@ def bulk(*, session: Session, actor: Actor, data: ContactBulk) -> BulkResult:
 
 
 def _confirm(session: Session, actor: Actor, contacts: list[Contact], data: ContactBulk) -> BulkResult:
-    changed = [c for c in contacts if not c.confirmed]
-    for contact in changed:
-        contact.confirmed = True
-        _touch(session, actor, contact, "contact.confirm", {"confirmed": [False, True]})
-    return BulkResult(action="confirm", changed=len(changed), unchanged=len(contacts) - len(changed))
+    return _set_all(session, actor, contacts, "confirm", "confirmed", True)
 
 
 def _recategorise(session: Session, actor: Actor, contacts: list[Contact], data: ContactBulk) -> BulkResult:
@@ -77,22 +85,14 @@ def _recategorise(session: Session, actor: Actor, contacts: list[Contact], data:
         if data.category == "secondary" and contact.via_contact_id is None:
             raise Invalid(f"contact {contact.id} is a contact of the case itself, not of a close contact",
                           field="category")
-    changed = [c for c in contacts if c.category != data.category]
-    for contact in changed:
-        before, contact.category = contact.category, data.category
-        _touch(session, actor, contact, "contact.recategorise", {"category": [before, data.category]}, data.reason)
-    return BulkResult(action="recategorise", changed=len(changed), unchanged=len(contacts) - len(changed))
+    return _set_all(session, actor, contacts, "recategorise", "category", data.category, data.reason)
 
 
 def _assign(session: Session, actor: Actor, contacts: list[Contact], data: ContactBulk) -> BulkResult:
     team = session.get(Team, data.team_id) if data.team_id is not None else None
     if team is None or not actor.covers(team.jurisdiction_code):
         raise NotFound(f"no team {data.team_id}", field="team_id")
-    changed = [c for c in contacts if c.team_id != team.id]
-    for contact in changed:
-        before, contact.team_id = contact.team_id, team.id
-        _touch(session, actor, contact, "contact.assign", {"team_id": [before, team.id]}, team.name)
-    return BulkResult(action="assign", changed=len(changed), unchanged=len(contacts) - len(changed))
+    return _set_all(session, actor, contacts, "assign", "team_id", team.id, team.name)
 
 
 def _handover(session: Session, actor: Actor, contacts: list[Contact], data: ContactBulk) -> BulkResult:
@@ -127,8 +127,6 @@ def _handover(session: Session, actor: Actor, contacts: list[Contact], data: Con
 
 
 def placement_requests(*, session: Session, actor: Actor, contact_id: int) -> list[PlacementRequest]:
-    from fangkong.tracing.contacts import get
-
     contact = get(session=session, actor=actor, contact_id=contact_id)
     return list(session.scalars(select(PlacementRequest).where(PlacementRequest.contact_id == contact.id)
                                 .order_by(PlacementRequest.id)))
