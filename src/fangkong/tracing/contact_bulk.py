@@ -34,11 +34,9 @@ def _contacts(session: Session, actor: Actor, ids: list[int]) -> list[Contact]:
 
 
 def _rules_by_case(session: Session, contacts: list[Contact]) -> dict[int, ContactRules]:
-    out = {}
-    for case_id in {c.source_case_id for c in contacts}:
-        case = session.get(Case, case_id)
-        out[case_id] = contact_rules(session=session, jurisdiction_code=case.jurisdiction_code, at=case_start(case))
-    return out
+    cases = session.scalars(select(Case).where(Case.id.in_({c.source_case_id for c in contacts})))
+    return {case.id: contact_rules(session=session, jurisdiction_code=case.jurisdiction_code, at=case_start(case))
+            for case in cases}
 
 
 def _touch(session: Session, actor: Actor, contact: Contact, action: str, changes: dict, detail: str = "") -> None:
