@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from fangkong.screening.engine import DEFAULT_TIMEZONE
 from fangkong.screening.engine.duckdb_engine import DuckDBRunner
 from fangkong.screening.engine.model import MAX_PROBLEMS, Problem
 from fangkong.screening.engine.run import SourceError
@@ -14,7 +15,6 @@ from fangkong.tracing.engine import validate
 from fangkong.tracing.engine.model import INDEX_SCHEMA
 
 COLUMNS = {"person_id": "id", "window_start": "ts_or_date", "window_end": "ts_or_date"}  # a date: its midnight
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def read_index(path: Path, *, timezone: str = DEFAULT_TIMEZONE,

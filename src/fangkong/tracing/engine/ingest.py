@@ -17,14 +17,15 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+from fangkong.screening.engine import DEFAULT_TIMEZONE
 from fangkong.screening.engine.duckdb_engine import DuckDBRunner
 from fangkong.screening.engine.model import MAX_PROBLEMS, Problem
 from fangkong.screening.engine.run import SourceError
 from fangkong.tracing.engine import store, validate
 from fangkong.tracing.engine.model import END, MAX_STAY, PLACE, START, FileReport, IngestReport
+from fangkong.tracing.engine.runners import quoted
 
 SUFFIXES = (".parquet", ".pq", ".csv")
-DEFAULT_TIMEZONE = "Asia/Shanghai"  # the platform's default (FANGKONG_TIMEZONE)
 
 
 def expand(files: list[Path]) -> list[Path]:
@@ -129,7 +130,7 @@ def _store(runner: DuckDBRunner, data_dir: Path, kind: str, label: str, bid: str
     dates = [r[0] for r in con.execute("SELECT DISTINCT date FROM g ORDER BY date").fetchall()]
     existing = [p for day in dates for p in store.files_between(data_dir, kind, day, day)]
     if existing:  # rows the store holds already; set semantics, and partitions are disjoint by date
-        listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in existing)
+        listing = ", ".join(map(quoted, existing))
         con.execute(f"CREATE OR REPLACE TABLE g AS SELECT * FROM g EXCEPT SELECT {cols}, CAST({start} AS DATE) "
                     f"FROM read_parquet([{listing}], hive_partitioning = false)")
     stored = _scalar(runner, "SELECT count(*) FROM g")
@@ -146,9 +147,8 @@ def _write_partitions(runner: DuckDBRunner, data_dir: Path, kind: str, bid: str,
     staging = root / f".staging-{bid}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        target = "'" + str(staging).replace("'", "''") + "'"
         # Uncompressed: store.PARQUET_COMPRESSION says why.
-        runner.con.execute(f"COPY (SELECT {cols}, date FROM g ORDER BY date, {place}, {start}) TO {target} "
+        runner.con.execute(f"COPY (SELECT {cols}, date FROM g ORDER BY date, {place}, {start}) TO {quoted(staging)} "
                            f"(FORMAT parquet, COMPRESSION uncompressed, PARTITION_BY (date), "
                            f"FILENAME_PATTERN 'part-{bid}-{{i}}')")
         for day in dates:
