@@ -25,7 +25,8 @@ from fangkong.screening.engine.dialect import DUCKDB, SPARK, Dialect
 MEMORY_LIMIT = "400MB"
 
 
-def _quoted(path: Path | str) -> str:
+def quoted(path: Path | str) -> str:
+    """A path as a SQL string literal."""
     return "'" + str(path).replace("'", "''") + "'"
 
 
@@ -42,7 +43,7 @@ class DuckDBSearch:
         self.con = duckdb.connect()
         self._tmp = Path(tempfile.mkdtemp(prefix="fangkong-tracing-"))
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        self.con.execute(f"SET temp_directory = {_quoted(self._tmp)}")
+        self.con.execute(f"SET temp_directory = {quoted(self._tmp)}")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
 
@@ -51,7 +52,7 @@ class DuckDBSearch:
         if not files:
             self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {empty_sql(self.dialect, schema)}")
             return
-        listing = ", ".join(_quoted(p) for p in files)
+        listing = ", ".join(quoted(p) for p in files)
         self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {', '.join(schema.names)} "
                          f"FROM read_parquet([{listing}], hive_partitioning = false)")
 
@@ -74,7 +75,7 @@ class DuckDBSearch:
         whatever order the threads finish (keeping insertion order would serialise the write)."""
         if not ordered:
             self.con.execute("SET preserve_insertion_order = false")
-        self.con.execute(f"COPY ({sql}) TO {_quoted(path)} (FORMAT parquet)")
+        self.con.execute(f"COPY ({sql}) TO {quoted(path)} (FORMAT parquet)")
 
     def close(self) -> None:
         self.con.close()
