@@ -1,7 +1,7 @@
 """The bulk store on disk: ``DATA_DIR/bulk/<kind>/date=YYYY-MM-DD/part-<batch>.parquet``.
 
 A partition holds the records whose start (``time_in`` / ``time_start``) falls on that local date.
-Every file is written under a hidden temporary name and renamed into place, so a reader or a crash
+Every file is written into a hidden staging folder and renamed into place, so a reader or a crash
 never sees half a file; ``_manifest.json`` (also replaced atomically) lists the batches ingested,
 so the same file is not ingested twice. Ingests of one kind hold ``.lock`` while they write.
 """
@@ -12,8 +12,9 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from fangkong.tracing.engine.model import KINDS
@@ -55,10 +56,6 @@ def files_between(data_dir: Path, kind: str, first: date | None = None, last: da
     return files
 
 
-def days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
 def read_manifest(data_dir: Path, kind: str) -> dict:
     path = kind_dir(data_dir, kind) / MANIFEST
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"batches": {}}
@@ -91,8 +88,8 @@ def locked(data_dir: Path, kind: str) -> Iterator[Path]:
     with (root / ".lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            for stale in root.glob("date=*/.part-*.tmp"):  # left by a crashed ingest; never renamed
-                stale.unlink(missing_ok=True)
+            for stale in root.glob(".staging-*"):  # left by a crashed ingest (ingest._write_partitions)
+                shutil.rmtree(stale, ignore_errors=True)
             yield root
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
