@@ -13,13 +13,16 @@ from fangkong.authz import Actor, require
 from fangkong.cases.models import Case
 from fangkong.config import get_settings
 from fangkong.errors import Conflict, NotFound
-from fangkong.people.ids import mask_document, mask_phone, mask_resident_id
+from fangkong.people import service as people
 from fangkong.people.models import Person
 from fangkong.protocols import service as protocols
 from fangkong.tracing.rules import ContactRules
 
 # Classifications that open an investigation and an exposure search (as in response.bundles).
 TRACED_CLASSIFICATIONS = ("confirmed", "asymptomatic")
+# What a contact or a report shows of its person (PersonRead's fields, less doc type, merge and version).
+PERSON_FIELDS = {"id", "name", "sex", "birth_date", "resident_id", "doc_number", "phone", "address",
+                 "jurisdiction_code", "masked"}
 
 
 def zone() -> ZoneInfo:
@@ -61,16 +64,11 @@ def may_unmask(actor: Actor, unmask: bool, resource=None) -> bool:
 
 
 def person_view(person: Person | None, *, unmask: bool) -> dict | None:
+    """The person as the person index shows it (masked the same way), with the household code."""
     if person is None:
         return None
-    return {
-        "id": person.id, "name": person.name, "sex": person.sex, "birth_date": person.birth_date,
-        "resident_id": person.resident_id if unmask else mask_resident_id(person.resident_id),
-        "doc_number": person.doc_number if unmask else mask_document(person.doc_number),
-        "phone": person.phone if unmask else mask_phone(person.phone),
-        "address": person.address, "jurisdiction_code": person.jurisdiction_code,
-        "household_code": person.household_code, "masked": not unmask,
-    }
+    return {**people.to_read(person, unmask=unmask).model_dump(include=PERSON_FIELDS),
+            "household_code": person.household_code}
 
 
 def audit_unmask(*, session: Session, actor: Actor, resource_type: str, resource_id: int, jurisdiction_code: str,
