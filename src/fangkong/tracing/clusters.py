@@ -57,17 +57,27 @@ def member_ids(session: Session, cluster_id: int) -> list[int]:
                                 .order_by(ClusterCase.case_id)))
 
 
+def to_reads(session: Session, clusters: list[Cluster], *, actor: Actor) -> list[ClusterRead]:
+    """The clusters with their member cases inside the actor's subtree (a venue's cluster holds visitors'
+    cases from other districts: those stay hidden, as in a cross-district chain); one query for all."""
+    members: dict[int, list[Case]] = {c.id: [] for c in clusters}
+    if members:
+        stmt = scoped(select(ClusterCase.cluster_id, Case).join(Case, Case.id == ClusterCase.case_id)
+                      .where(ClusterCase.cluster_id.in_(list(members))), actor, Case.jurisdiction_code)
+        for cluster_id, case in session.execute(stmt):
+            members[cluster_id].append(case)
+    out = []
+    for cluster in clusters:
+        days = [d for d in map(case_day, members[cluster.id]) if d]
+        ids = sorted(c.id for c in members[cluster.id])
+        out.append(ClusterRead.model_validate(cluster).model_copy(update={
+            "case_count": len(ids), "case_ids": ids, "first_case_date": min(days, default=None),
+            "last_case_date": max(days, default=None)}))
+    return out
+
+
 def to_read(session: Session, cluster: Cluster, *, actor: Actor) -> ClusterRead:
-    """The cluster with the member cases inside the actor's subtree (a venue's cluster holds visitors' cases
-    from other districts: those stay hidden, as in a cross-district chain)."""
-    ids = member_ids(session, cluster.id)
-    cases = list(session.scalars(scoped(select(Case).where(Case.id.in_(ids)), actor, Case.jurisdiction_code))
-                 ) if ids else []
-    ids = sorted(c.id for c in cases)
-    days = [d for d in map(case_day, cases) if d]
-    return ClusterRead.model_validate(cluster).model_copy(update={
-        "case_count": len(ids), "case_ids": ids, "first_case_date": min(days, default=None),
-        "last_case_date": max(days, default=None)})
+    return to_reads(session, [cluster], actor=actor)[0]
 
 
 def read(*, session: Session, actor: Actor, cluster_id: int) -> ClusterRead:
@@ -90,7 +100,7 @@ def list_clusters(*, session: Session, actor: Actor, status: str | None = None, 
     if case_id is not None:
         stmt = stmt.where(Cluster.id.in_(select(ClusterCase.cluster_id).where(ClusterCase.case_id == case_id)))
     rows, nxt = keyset_page(session, stmt, Cluster.id, limit=limit, cursor=cursor)
-    return [to_read(session, c, actor=actor) for c in rows], nxt
+    return to_reads(session, rows, actor=actor), nxt
 
 
 def rule(*, session: Session, jurisdiction_code: str, at: datetime | None = None) -> tuple[int, int] | None:
