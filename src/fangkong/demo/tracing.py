@@ -33,6 +33,7 @@ from fangkong.tracing import chains, investigations, itinerary, triggers, venues
 from fangkong.tracing.chains_schemas import LinkCreate
 from fangkong.tracing.common import TRACED_CLASSIFICATIONS
 from fangkong.tracing.models import Investigation
+from fangkong.tracing.rules import aware, local_naive
 from fangkong.tracing.schemas import ItineraryIn
 from fangkong.tracing.engine import ingest_files
 from fangkong.tracing.jobs import run_pending_searches
@@ -134,8 +135,9 @@ def seed_tracing(*, session: Session, settings: Settings, city_dir: Path, run_di
     for case in reversed(traced):  # oldest first, so the job takes the searches in diagnosis order
         triggers.on_case(session=session, actor=SYSTEM, case=case, event="created")
     session.flush()
-    _itineraries(session, data_dir, settings.timezone, traced)
-    _team_work(session, traced)
+    invs = {i.case_id: i for i in session.scalars(select(Investigation))}
+    _itineraries(session, invs, data_dir, settings.timezone, traced)
+    _team_work(session, invs, traced)
     links = _links(session, run_dir, first_person_id)
     run = run_pending_searches(session=session, settings=settings, limit=SEARCHES_UP_FRONT)
     return TracingSeed(venues=int(pq.read_metadata(city_dir / "venues.parquet").num_rows),
@@ -143,10 +145,10 @@ def seed_tracing(*, session: Session, settings: Settings, city_dir: Path, run_di
                        searches_done=len(run.done), links=links)
 
 
-def _itineraries(session: Session, data_dir: Path, timezone: str, cases: list[Case]) -> None:
+def _itineraries(session: Session, invs: dict[int, Investigation], data_dir: Path, timezone: str,
+                 cases: list[Case]) -> None:
     """Each case's own check-ins inside its look-back window, as the investigator would recall them."""
     zone = ZoneInfo(timezone)
-    invs = {i.case_id: i for i in session.scalars(select(Investigation))}
     store = pads.dataset(data_dir / "bulk" / "checkins", format="parquet", partitioning="hive")
     persons = [c.person_id for c in cases]
     rows = store.to_table(columns=["person_id", "venue_id", "time_in", "time_out"],
@@ -158,23 +160,21 @@ def _itineraries(session: Session, data_dir: Path, timezone: str, cases: list[Ca
         inv = invs.get(case.id)
         if inv is None or inv.window_start is None:
             continue
-        start, end = (inv.window_start.astimezone(zone).replace(tzinfo=None),
-                      inv.window_end.astimezone(zone).replace(tzinfo=None))
+        start, end = local_naive(inv.window_start, zone), local_naive(inv.window_end, zone)
         visits = [v for v in by_person.get(case.person_id, []) if v["time_in"] < end and v["time_out"] > start]
         for v in visits[:ITINERARY_ENTRIES]:
             itinerary.add(session=session, actor=SYSTEM, investigation_id=inv.id, data=ItineraryIn(
-                kind="venue", venue_id=v["venue_id"], start_at=v["time_in"].replace(tzinfo=zone),
-                end_at=v["time_out"].replace(tzinfo=zone), notes="demo: from the case's check-ins"))
+                kind="venue", venue_id=v["venue_id"], start_at=aware(v["time_in"], zone),
+                end_at=aware(v["time_out"], zone), notes="demo: from the case's check-ins"))
 
 
-def _team_work(session: Session, cases: list[Case]) -> None:
+def _team_work(session: Session, invs: dict[int, Investigation], cases: list[Case]) -> None:
     """The steps the teams have finished, at seeded random delays after diagnosis."""
     rng = np.random.default_rng(2022)
     last = max((c.diagnosed_at for c in cases if c.diagnosed_at is not None), default=None)
     if last is None:
         return
     now = min(utcnow(), last + timedelta(hours=WORK_UNTIL_HOURS))
-    invs = {i.case_id: i for i in session.scalars(select(Investigation))}
     for case in sorted(cases, key=lambda c: c.id):
         inv = invs.get(case.id)
         if inv is None or case.diagnosed_at is None:
