@@ -37,6 +37,9 @@ CLOCKS = {"team_on_site": ("on_site_due_at", "team_on_site_at"),
           "investigation_report": ("report_due_at", "reported_at")}
 BUNDLE = "investigation"
 EDITABLE = ("exposure_source", "source_kind", "notes")
+# A stamp this far ahead of the server clock is refused (a device clock a little fast is not an error),
+# as screening.sampling.CLOCK_SKEW does for collection times.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def window_of(case: Case, rules: ContactRules) -> tuple[datetime | None, datetime]:
@@ -148,8 +151,9 @@ def advance(*, session: Session, actor: Actor, investigation_id: int, status: st
     current, target = STATUSES.index(inv.status), STATUSES.index(status)
     if target <= current:
         raise Invalid(f"an investigation moves forward only: {inv.status} → {status} is not allowed", field="status")
-    at = at or utcnow()
-    if at > utcnow() + timedelta(minutes=5):
+    now = utcnow()
+    at = at or now
+    if at > now + CLOCK_SKEW:
         raise Invalid("the time is in the future", field="at")
     stamped = {}
     for step in STATUSES[current + 1:target + 1]:
