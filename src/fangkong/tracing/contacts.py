@@ -7,6 +7,8 @@ A contact belongs to the jurisdiction of its source case: lists and reads are sc
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -110,6 +112,18 @@ def create(*, session: Session, actor: Actor, data: ContactCreate) -> Contact:
                  changes=audit.diff({}, {"person_id": person.id, "source_case_id": case.id, "category": category,
                                          "exposure": data.exposure, "via_contact_id": contact.via_contact_id}))
     return contact
+
+
+def contact_row(*, person_id: int, case: Case, category: str, found_by: str, setting: str, created_by: str,
+                now: datetime, via_contact_id: int | None = None, exposure_date: date | None = None,
+                last_exposure_at: datetime | None = None) -> dict:
+    """A new contact as a plain row for `kit.bulk.insert_rows` (searches and expansions make many at once)."""
+    return {"person_id": person_id, "source_case_id": case.id, "via_contact_id": via_contact_id,
+            "category": category, "found_by": found_by, "exposure_date": exposure_date,
+            "last_exposure_at": last_exposure_at, "proximity": None, "setting": setting, "status": "identified",
+            "confirmed": False, "team_id": None, "converted_case_id": None, "notes": "",
+            "jurisdiction_code": case.jurisdiction_code, "created_by": created_by,
+            "created_at": now, "updated_at": now, "version": 1}
 
 
 def _no_duplicate(session: Session, person_id: int, case_id: int, via_id: int | None) -> None:

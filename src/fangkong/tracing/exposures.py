@@ -25,6 +25,7 @@ from fangkong.kit.bulk import insert_rows
 from fangkong.kit.pagination import keyset_page
 from fangkong.people.models import Person
 from fangkong.tracing.common import case_in_scope, case_start, contact_rules, zone
+from fangkong.tracing.contacts import contact_row
 from fangkong.tracing.investigations import window_of
 from fangkong.tracing.models import Contact, Exposure, ExposureSearch, Investigation, ItineraryEntry
 from fangkong.tracing.rules import ContactRules, aware, local_naive
@@ -199,12 +200,9 @@ def contacts_from(*, session: Session, case: Case, rules: ContactRules, exposure
             category, found_by, setting = "companion", "grid", "other"
         else:
             continue
-        rows[person] = {"person_id": person, "source_case_id": case.id, "via_contact_id": None,
-                        "category": category, "found_by": found_by, "exposure_date": seen["first"].date(),
-                        "last_exposure_at": aware(seen["last"], tz), "proximity": None, "setting": setting,
-                        "status": "identified", "confirmed": False, "team_id": None, "converted_case_id": None,
-                        "notes": "", "jurisdiction_code": case.jurisdiction_code, "created_by": RULE_BY,
-                        "created_at": now, "updated_at": now, "version": 1}
+        rows[person] = contact_row(person_id=person, case=case, category=category, found_by=found_by,
+                                   setting=setting, created_by=RULE_BY, now=now, exposure_date=seen["first"].date(),
+                                   last_exposure_at=aware(seen["last"], tz))
     insert_rows(session, Contact.__table__, list(rows.values()))
     return len(rows), unknown
 

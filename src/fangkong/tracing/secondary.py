@@ -20,6 +20,7 @@ from fangkong.db import utcnow
 from fangkong.kit.bulk import insert_rows
 from fangkong.people.models import Person
 from fangkong.tracing.common import case_in_scope, case_start, contact_rules, zone
+from fangkong.tracing.contacts import contact_row
 from fangkong.tracing.models import Contact, PlacementRequest
 from fangkong.tracing.rules import local_naive
 from fangkong.tracing.schemas import ExpandResult
@@ -109,13 +110,10 @@ def expand(*, session: Session, actor: Actor, case_id: int, data_dir: Path,
             seen += 1
             continue
         existing.add(key)
-        rows.append({"person_id": pid, "source_case_id": case.id, "via_contact_id": contact.id,
-                     "category": "secondary", "found_by": found_by, "exposure_date": contact.exposure_date,
-                     "last_exposure_at": None, "proximity": None,
-                     "setting": "household" if found_by == "household" else "venue", "status": "identified",
-                     "confirmed": False, "team_id": None, "converted_case_id": None, "notes": "",
-                     "jurisdiction_code": case.jurisdiction_code, "created_by": actor.username,
-                     "created_at": now, "updated_at": now, "version": 1})
+        rows.append(contact_row(person_id=pid, case=case, category="secondary", found_by=found_by,
+                                setting="household" if found_by == "household" else "venue",
+                                created_by=actor.username, now=now, via_contact_id=contact.id,
+                                exposure_date=contact.exposure_date))
     insert_rows(session, Contact.__table__, rows)
     result = ExpandResult(close_contacts=len(closes), created=len(rows), existing=seen,
                           household=sum(r["found_by"] == "household" for r in rows),
