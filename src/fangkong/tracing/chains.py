@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import numpy as np
 from sqlalchemy import Select, or_, select
@@ -40,11 +41,12 @@ BFS_MAX_STEPS = 64           # a chain deeper than this is read with the whole s
 CHUNK = 5_000                # ids per IN (...) list
 EDITABLE = ("certainty", "setting", "venue_id", "notes")
 CATEGORIES = ["case", "generation", "chain", "size_group"]
+T = TypeVar("T")
 TIMELINE_COLUMNS = (Case.classification, Case.jurisdiction_code, Case.onset_date, Case.sampling_date,
                     Case.diagnosed_at, Case.report_date)
 
 
-def chunks(values: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
+def chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start:start + size]

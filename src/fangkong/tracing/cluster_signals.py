@@ -25,6 +25,7 @@ from fangkong.db import utcnow
 from fangkong.errors import NotFound
 from fangkong.geo.levels import subtree_prefix
 from fangkong.people.models import Person
+from fangkong.tracing.chains import chunks
 from fangkong.tracing.chains_schemas import DetectResult
 from fangkong.tracing.clusters import OPEN, VENUE_KINDS, case_day, rule
 from fangkong.tracing.common import TRACED_CLASSIFICATIONS
@@ -63,9 +64,8 @@ def _candidates(session: Session, actor: Actor, venue_ids: list[int] | None,
             homes = homes.where(Person.household_code.in_(household_codes))
         pairs.update((("household", h), c) for h, c in session.execute(homes))
     cases: dict[int, Case] = {}
-    wanted = sorted({c for _, c in pairs})
-    for start in range(0, len(wanted), 5000):
-        stmt = scoped(select(Case).where(Case.id.in_(wanted[start:start + 5000]),
+    for part in chunks(sorted({c for _, c in pairs})):
+        stmt = scoped(select(Case).where(Case.id.in_(part),
                                          Case.classification.in_(TRACED_CLASSIFICATIONS)),
                       actor, Case.jurisdiction_code)
         cases.update((c.id, c) for c in session.scalars(stmt) if case_day(c) is not None)
@@ -81,16 +81,14 @@ def _existing(session: Session, places: list[Place]) -> tuple[dict[Place, Cluste
     venue_ids = [int(k) for kind, k in places if kind == "venue"]
     homes = [k for kind, k in places if kind == "household"]
     clusters = []
-    for kind, column, values in (("venue", Cluster.venue_id, venue_ids), ("household", Cluster.household_code, homes)):
-        for start in range(0, len(values), 5000):
-            clusters += list(session.scalars(select(Cluster).where(column.in_(values[start:start + 5000]))
-                                             .order_by(Cluster.id)))
+    for column, values in ((Cluster.venue_id, venue_ids), (Cluster.household_code, homes)):
+        for part in chunks(values):
+            clusters += list(session.scalars(select(Cluster).where(column.in_(part)).order_by(Cluster.id)))
     open_: dict[Place, Cluster] = {}
     members: dict[Place, set[int]] = defaultdict(set)
     ids = {c.id: c for c in clusters}
     by_cluster: dict[int, set[int]] = defaultdict(set)
-    for start in range(0, len(ids), 5000):
-        part = list(ids)[start:start + 5000]
+    for part in chunks(ids):
         for cid, case_id in session.execute(select(ClusterCase.cluster_id, ClusterCase.case_id)
                                             .where(ClusterCase.cluster_id.in_(part))):
             by_cluster[cid].add(case_id)
