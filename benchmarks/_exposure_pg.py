@@ -11,9 +11,6 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 TABLES = ("bench_checkins", "bench_index")
-OUTPUT_TYPES = {"index_person_id": pa.int64(), "person_id": pa.int64(), "kind": pa.string(), "place_id": pa.int64(),
-                "overlap_start": pa.timestamp("us"), "overlap_end": pa.timestamp("us"),
-                "overlap_minutes": pa.float64()}
 
 
 def pg_dsn(url: str) -> str:
@@ -62,14 +59,17 @@ def load(conn, data_dir: Path, index: pa.Table, *, indexes: list[str]) -> dict:
 
 
 def run(conn, sql: str) -> pa.Table:
-    """`sql` in PostgreSQL, streamed out with COPY … TO STDOUT and parsed into Arrow."""
+    """`sql` in PostgreSQL (rows with EXPOSURE_SCHEMA's columns), streamed out with COPY … TO STDOUT and
+    parsed into Arrow."""
+    from fangkong.tracing.engine import EXPOSURE_SCHEMA
+
     out = io.BytesIO()
     with conn.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
         for chunk in copy:
             out.write(chunk)
     out.seek(0)
-    return pacsv.read_csv(out, read_options=pacsv.ReadOptions(column_names=list(OUTPUT_TYPES)),
-                          convert_options=pacsv.ConvertOptions(column_types=OUTPUT_TYPES))
+    return pacsv.read_csv(out, read_options=pacsv.ReadOptions(column_names=EXPOSURE_SCHEMA.names),
+                          convert_options=pacsv.ConvertOptions(column_types=EXPOSURE_SCHEMA))
 
 
 def plan(conn, sql: str) -> str:

@@ -157,10 +157,8 @@ def run_baseline(data_dir: Path, index: pa.Table) -> pa.Table:
 
 def _spark():
     """A local Spark session for the search; its start is not timed."""
-    try:
-        from fangkong.tracing.engine import spark_session
-    except ImportError:
-        from fangkong.screening.engine.spark_engine import spark_session
+    from fangkong.tracing.engine import spark_session
+
     return spark_session()
 
 
@@ -229,7 +227,7 @@ def ingest_worker(args) -> dict:
     scratch = Path(tempfile.mkdtemp(prefix="ingest-", dir=args.data.parent))
     try:
         t0 = time.perf_counter()
-        report = ingest_files(data_dir=scratch, kind="checkins", files=[args.data], timezone="Asia/Shanghai")
+        report = ingest_files(data_dir=scratch, kind="checkins", files=[args.data])
         secs = time.perf_counter() - t0
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -247,7 +245,7 @@ def normalised(table: pa.Table) -> pa.Table:
     """Rows in the contract's schema and order, minutes rounded to a microsecond's worth."""
     from fangkong.tracing.engine.model import EXPOSURE_ORDER, EXPOSURE_SCHEMA
 
-    table = pa.table({n: table[n].cast(f.type) for n, f in zip(EXPOSURE_SCHEMA.names, EXPOSURE_SCHEMA)})
+    table = pa.table({f.name: table[f.name].cast(f.type) for f in EXPOSURE_SCHEMA})
     table = table.set_column(6, "overlap_minutes", pc.round(table["overlap_minutes"], 6))
     return table.sort_by([(c, "ascending") for c in EXPOSURE_ORDER])
 
