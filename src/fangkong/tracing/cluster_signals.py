@@ -27,7 +27,7 @@ from fangkong.geo.levels import subtree_prefix
 from fangkong.people.models import Person
 from fangkong.tracing.chains import chunks
 from fangkong.tracing.chains_schemas import DetectResult
-from fangkong.tracing.clusters import OPEN, VENUE_KINDS, case_day, rule
+from fangkong.tracing.clusters import OPEN, VENUE_KINDS, case_day, insert, rule
 from fangkong.tracing.common import TRACED_CLASSIFICATIONS
 from fangkong.tracing.models import Cluster, ClusterCase, Investigation, ItineraryEntry, TransmissionLink, Venue
 
@@ -191,10 +191,7 @@ def _open(session: Session, actor: Actor, place: Place, cases: list[Case], code:
                       status="signal", opened_at=utcnow(),
                       notes=f"automatic signal: {len(cases)} cases from {first} to {last} "
                             f"(profile: at least {limits[0]} cases within {limits[1]} days)")
-    session.add(cluster)
-    session.flush()
-    session.add_all(ClusterCase(cluster_id=cluster.id, case_id=c.id) for c in cases)
-    session.flush()
+    insert(session, cluster, [c.id for c in cases])
     audit.record(session=session, actor=actor, action="cluster.signal", resource_type="cluster",
                  resource_id=cluster.id, jurisdiction_code=code,
                  changes={"case_ids": [None, [c.id for c in cases]]}, detail=cluster.notes)

@@ -124,6 +124,14 @@ def _place(session: Session, kind: str, venue_id: int | None, household_code: st
     return venue
 
 
+def insert(session: Session, cluster: Cluster, case_ids: list[int]) -> None:
+    """A new cluster and its member cases (the callers check and audit)."""
+    session.add(cluster)
+    session.flush()
+    session.add_all(ClusterCase(cluster_id=cluster.id, case_id=i) for i in case_ids)
+    session.flush()
+
+
 def create(*, session: Session, actor: Actor, data: ClusterCreate) -> Cluster:
     """A cluster opened by hand, in status signal, with its first cases."""
     venue = _place(session, data.kind, data.venue_id, data.household_code)
@@ -137,10 +145,7 @@ def create(*, session: Session, actor: Actor, data: ClusterCreate) -> Cluster:
     cluster = Cluster(name=data.name, kind=data.kind, venue_id=data.venue_id, household_code=data.household_code,
                       jurisdiction_code=code, status="signal", opened_at=utcnow(), notes=data.notes)
     require(actor, "chain.manage", cluster)
-    session.add(cluster)
-    session.flush()
-    session.add_all(ClusterCase(cluster_id=cluster.id, case_id=c.id) for c in cases)
-    session.flush()
+    insert(session, cluster, [c.id for c in cases])
     audit.record(session=session, actor=actor, action="cluster.create", resource_type="cluster",
                  resource_id=cluster.id, jurisdiction_code=code,
                  changes=audit.diff({}, {"name": data.name, "kind": data.kind, "venue_id": data.venue_id,
