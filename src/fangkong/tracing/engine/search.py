@@ -115,8 +115,10 @@ def _prepared(data_dir, index: pa.Table, engine: str, margin_minutes: float, com
         runner.arrow("idx", idx)
         first = _day(pc.min(index["window_start"]).as_py()) - DAY
         last = _day(pc.max(index["window_end"]).as_py())
+        stay_first = _day(pc.min(idx["stay_from"]).as_py())
         parts = [p for p in (_venue_part(runner, Path(data_dir), first, last, margin_minutes),
-                             _cell_part(runner, Path(data_dir), first, last, companion) if companion else None) if p]
+                             _cell_part(runner, Path(data_dir), first, last, companion, stay_first)
+                             if companion else None) if p]
         yield runner, parts
     finally:
         runner.close()
@@ -151,15 +153,16 @@ def _venue_part(runner, data_dir: Path, first: date, last: date, margin_minutes:
     return sql.venue_sql(runner.dialect, margin_us=round(margin_minutes * 60e6), lo=bounds[0], hi=bounds[1])
 
 
-def _cell_part(runner, data_dir: Path, first: date, last: date, rule: CompanionRule) -> str | None:
+def _cell_part(runner, data_dir: Path, first: date, last: date, rule: CompanionRule,
+               stay_first: date) -> str | None:
+    """`stay_first`: the earliest day of the cumulative-stay look-back (idx.stay_from)."""
     bounds = _index_records(runner, data_dir, "presence", first, last, ("pr_idx", "ip", "pr"),
                             sql.index_presence_sql())
     if bounds is None:
         return None
     runner.create("cp", sql.cell_pairs_sql(runner.dialect, lo=bounds[0], hi=bounds[1]))
     runner.create("tr", sql.triples_sql(min_overlap_us=round(rule.min_overlap_minutes * 60e6)))
-    stay_from = _day(runner.fetch("SELECT min(stay_from) AS s FROM idx").column(0)[0].as_py())
-    runner.files("pr_stay", store.files_between(data_dir, "presence", stay_from - DAY, last), store_schema("presence"))
+    runner.files("pr_stay", store.files_between(data_dir, "presence", stay_first - DAY, last), store_schema("presence"))
     runner.create("st", sql.stays_sql(runner.dialect))
     return sql.cell_sql(stay_us=round(rule.cumulative_stay_hours * 3600e6))
 
