@@ -7,8 +7,9 @@ secondary indexes afterwards, which on SQLite costs less than maintaining them r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, timezone
+from typing import TypeVar
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
@@ -16,6 +17,15 @@ from sqlalchemy.orm import Session
 # SQLAlchemy's SQLite storage formats for DATE and DATETIME (sqlalchemy.dialects.sqlite.DATE/DATETIME).
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 REBUILD_INDEXES_FROM = 100_000
+IN_LIST = 5_000  # values per IN (...) list: well under PostgreSQL's and SQLite's bound-parameter limits
+T = TypeVar("T")
+
+
+def chunks(values: Iterable[T], size: int = IN_LIST) -> Iterator[list[T]]:
+    """`values` in lists of at most `size`, for queries that filter on a long IN (...) list."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:

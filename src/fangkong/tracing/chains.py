@@ -11,10 +11,9 @@ when the request says `second_infector` (the more certain link is then the prima
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
 
 import numpy as np
 from sqlalchemy import Select, or_, select
@@ -26,6 +25,7 @@ from fangkong.authz import Actor, in_subtree, require, scoped
 from fangkong.cases.models import Case
 from fangkong.errors import Conflict, Invalid, NotFound
 from fangkong.geo.levels import subtree_prefix
+from fangkong.kit.bulk import chunks
 from fangkong.kit.pagination import decode_cursor, encode_cursor, keyset_page
 from fangkong.tracing.chains_schemas import (
     ChainMember, ChainPage, ChainSummary, Graph, GraphLink, GraphNode, LinkCreate, LinkUpdate, TimelinePage,
@@ -38,18 +38,11 @@ RANK = {"confirmed": 3, "probable": 2, "possible": 1}
 DEFAULT_NODE_LIMIT = 2_000   # a force layout in ECharts stays fluid to about here
 MAX_NODE_LIMIT = 20_000      # the most a page is asked to draw (issue 5)
 BFS_MAX_STEPS = 64           # a chain deeper than this is read with the whole scope instead
-CHUNK = 5_000                # ids per IN (...) list
 EDITABLE = ("certainty", "setting", "venue_id", "notes")
 CATEGORIES = ["case", "generation", "chain", "size_group"]
-T = TypeVar("T")
 TIMELINE_COLUMNS = (Case.classification, Case.jurisdiction_code, Case.onset_date, Case.sampling_date,
                     Case.diagnosed_at, Case.report_date)
 
-
-def chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 # --- links ---------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from fangkong.db import utcnow
 from fangkong.errors import NotFound
 from fangkong.geo.levels import subtree_prefix
 from fangkong.people.models import Person
-from fangkong.tracing.chains import chunks
+from fangkong.kit.bulk import chunks
 from fangkong.tracing.chains_schemas import DetectResult
 from fangkong.tracing.clusters import OPEN, VENUE_KINDS, case_day, insert, rule
 from fangkong.tracing.common import TRACED_CLASSIFICATIONS

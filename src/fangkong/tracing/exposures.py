@@ -21,7 +21,7 @@ from fangkong.authz import Actor
 from fangkong.cases.models import Case
 from fangkong.db import utcnow
 from fangkong.errors import Invalid, NotFound
-from fangkong.kit.bulk import insert_rows
+from fangkong.kit.bulk import chunks, insert_rows
 from fangkong.kit.pagination import keyset_page
 from fangkong.people.models import Person
 from fangkong.tracing.common import case_in_scope, case_start, contact_rules, zone
@@ -174,9 +174,8 @@ def _by_person(exposures: pa.Table) -> dict[int, dict]:
 def _live_persons(session: Session, ids: list[int]) -> dict[int, int]:
     """Known person ids → the live record (a merged record points to the one it was merged into)."""
     out: dict[int, int] = {}
-    for start in range(0, len(ids), 5000):
-        for pid, merged in session.execute(select(Person.id, Person.merged_into_id).where(
-                Person.id.in_(ids[start:start + 5000]))):
+    for part in chunks(ids):
+        for pid, merged in session.execute(select(Person.id, Person.merged_into_id).where(Person.id.in_(part))):
             out[pid] = merged or pid
     return out
 

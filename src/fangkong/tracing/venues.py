@@ -21,7 +21,7 @@ from fangkong.interop.importers import (
     ImportRejected, ImportReport, _finish, check_jurisdictions, load_table, previous_batch,
 )
 from fangkong.interop.tabular import RowError
-from fangkong.kit.bulk import insert_rows
+from fangkong.kit.bulk import chunks, insert_rows
 from fangkong.kit.pagination import keyset_page
 from fangkong.tracing.models import Venue
 
@@ -137,13 +137,13 @@ def _split(session: Session, rows: list[tuple[int, dict]],
     venue is an error."""
     ids = [r["id"] for _, r in rows]
     stored: dict[int, Venue] = {}
-    for chunk in range(0, len(ids), 5000):
-        stored.update({v.id: v for v in session.scalars(select(Venue).where(Venue.id.in_(ids[chunk:chunk + 5000])))})
+    for part in chunks(ids):
+        stored.update({v.id: v for v in session.scalars(select(Venue).where(Venue.id.in_(part)))})
     codes = [r["place_code"] for _, r in rows]
     holders: dict[str, int] = {}
-    for chunk in range(0, len(codes), 5000):
-        holders.update(dict(session.execute(select(Venue.place_code, Venue.id).where(
-            Venue.place_code.in_(codes[chunk:chunk + 5000]))).all()))
+    for part in chunks(codes):
+        holders.update(dict(session.execute(
+            select(Venue.place_code, Venue.id).where(Venue.place_code.in_(part))).all()))
     new, changed = [], []
     for row_no, values in rows:
         holder = holders.get(values["place_code"])
